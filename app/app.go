@@ -5,29 +5,57 @@ package app
 
 import (
 	"flag"
+	"fmt"
 	"io"
+	"math"
+	"os"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	cliflag "k8s.io/component-base/cli/flag"
 	"k8s.io/klog/v2"
+	"k8s.io/klog/v2/textlogger"
+	kubeadmscheme "k8s.io/kubernetes/cmd/kubeadm/app/apis/kubeadm/scheme"
 	kubeadmcmd "k8s.io/kubernetes/cmd/kubeadm/app/cmd"
+
+	"github.com/sealkube/kubeadm/certs"
 )
 
 // NewCommand returns upstream's kubeadm command tree with our extensions
-// applied. It registers no logging flags, so tests can compare it with
-// upstream's tree built by cmd.NewKubeadmCommand.
-func NewCommand(in io.Reader, out, errOut io.Writer) *cobra.Command {
+// applied. It registers our config defaults in kubeadm's scheme before the
+// tree is built, because upstream's commands read flag defaults from a
+// defaulted configuration while they are being constructed.
+//
+// It adds no logging flags, so tests can compare it with the tree built by
+// upstream's cmd.NewKubeadmCommand.
+func NewCommand(in io.Reader, out, errOut io.Writer) (*cobra.Command, error) {
+	if err := registerConfigDefaults(kubeadmscheme.Scheme, binaryVersion()); err != nil {
+		return nil, fmt.Errorf("registering configuration defaults: %w", err)
+	}
 	root := kubeadmcmd.NewKubeadmCommand(in, out, errOut)
-	return root
+	if err := extendKubeconfigUser(root); err != nil {
+		return nil, err
+	}
+	return root, nil
 }
 
 // Run builds the command, wires up klog the way upstream's app.Run does and
 // executes it with args.
 func Run(in io.Reader, out, errOut io.Writer, args []string) error {
-	root := NewCommand(in, out, errOut)
+	root, err := NewCommand(in, out, errOut)
+	if err != nil {
+		return err
+	}
 	addLogFlags(root.PersistentFlags())
+	// klog writes to stderr as upstream's does, through a filter that turns
+	// upstream's per-command "validity longer than recommended" warnings into
+	// one line.
+	// Structured entries are formatted by textlogger into the same filter;
+	// klog's own -v check still decides what is logged.
+	logFilter := certs.NewWarningFilter(os.Stderr)
+	logger := textlogger.NewLogger(textlogger.NewConfig(textlogger.Output(logFilter), textlogger.Verbosity(math.MaxInt32)))
+	klog.SetLoggerWithOptions(logger, klog.WriteKlogBuffer(logFilter.WriteKlogBuffer))
 	root.SetArgs(args)
 	return root.Execute()
 }
