@@ -23,6 +23,14 @@ import (
 var upstreamTree map[string]commandInfo
 
 func TestMain(m *testing.M) {
+	// Re-executed by tests that need a separate kubeadm process (offline_test.go).
+	if os.Getenv(runAsKubeadmEnv) == "1" {
+		if err := Run(os.Stdin, os.Stdout, os.Stderr, os.Args[1:]); err != nil {
+			fmt.Fprintln(os.Stderr, "error:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if v := version.Get().GitVersion; !isReleaseVersion(v) {
 		fmt.Fprintf(os.Stderr, "these tests need the version stamp (got %q): run them with `make test`, which passes the -ldflags from the Makefile\n", v)
 		os.Exit(2)
