@@ -323,3 +323,36 @@ func BenchmarkEnsureLogic(bm *testing.B) {
 		})
 	}
 }
+
+// TestIntegrationInstallCleanup: Install programs IPVS (and a route when
+// needed), Cleanup leaves neither behind, nor the state file.
+func TestIntegrationInstallCleanup(t *testing.T) {
+	b := requireIPVS(t)
+	a := newBackend(t, "lbt-a", "10.250.1.1/24", "10.250.1.2/24", 6443) // makes the master reachable
+	routes := NewRoutes(nil)
+	in := Installer{Balancer: b, Routes: routes, StatePath: t.TempDir() + "/state.json"}
+	e, _, err := ParseEndpoints("10.250.0.110:6443", []string{a.addr.String(), "10.250.1.3:6443"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deleteOnCleanup(t, b, e.VIP)
+	t.Cleanup(func() { _ = routes.Remove(e.VIP.Addr()) })
+	if err := in.Install(e); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, err := b.Get(e.VIP); !found || err != nil {
+		t.Fatalf("after Install: found=%v err=%v", found, err)
+	}
+	if err := in.Cleanup(); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, err := b.Get(e.VIP); found || err != nil {
+		t.Fatalf("after Cleanup: found=%v err=%v", found, err)
+	}
+	if mine, err := routes.ours(e.VIP.Addr()); err != nil || len(mine) != 0 {
+		t.Fatalf("routes of ours after Cleanup: %v %v", mine, err)
+	}
+	if _, found, err := in.ReadState(); found || err != nil {
+		t.Fatalf("state after Cleanup: found=%v err=%v", found, err)
+	}
+}
