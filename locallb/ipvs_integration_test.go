@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/ipvs"
 	"github.com/vishvananda/netlink"
 )
 
@@ -354,5 +355,29 @@ func TestIntegrationInstallCleanup(t *testing.T) {
 	}
 	if _, found, err := in.ReadState(); found || err != nil {
 		t.Fatalf("state after Cleanup: found=%v err=%v", found, err)
+	}
+}
+
+// TestIntegrationProbeCatchesFalseSuccess runs only where IPVS is missing:
+// there moby/ipvs "succeeds" (family 0) and our probe must say so. It never
+// runs where IPVS works, because opening the handle first would poison the
+// process's cached family for the other tests.
+func TestIntegrationProbeCatchesFalseSuccess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: skipped under -short")
+	}
+	if err := DetectIPVS(KernelModules{}); err == nil {
+		t.Skip("IPVS is available here; this test is for kernels without it")
+	}
+	h, err := ipvs.New("")
+	if err != nil {
+		t.Skipf("cannot open a generic netlink socket: %v", err)
+	}
+	defer h.Close()
+	if !h.IsServicePresent(toService(netip.MustParseAddrPort("10.250.0.100:6443"))) {
+		t.Skip("moby/ipvs did not report a false success here; nothing to check")
+	}
+	if err := probeHandle(h); !errors.Is(err, ErrStaleIPVSFamily) {
+		t.Fatalf("probe on a kernel without IPVS: %v, want ErrStaleIPVSFamily", err)
 	}
 }
