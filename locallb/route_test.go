@@ -41,7 +41,11 @@ func (m *memRoutes) RouteListFiltered(_ int, f *netlink.Route, _ uint64) ([]netl
 	return out, nil
 }
 
-func (m *memRoutes) RouteReplace(r *netlink.Route) error { m.writes++; m.mine = append(m.mine, *r); return nil }
+func (m *memRoutes) RouteReplace(r *netlink.Route) error {
+	m.writes++
+	m.mine = append(m.mine, *r)
+	return nil
+}
 
 func (m *memRoutes) RouteDel(r *netlink.Route) error {
 	m.writes++
