@@ -1,0 +1,123 @@
+package locallb
+
+import (
+	"errors"
+	"net"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// memRoutes is an in-memory routeNetlink: RouteGet answers from get
+// (keyed by address) unless one of our routes covers the address.
+type memRoutes struct {
+	get    map[string]netlink.Route
+	mine   []netlink.Route
+	writes int
+}
+
+func (m *memRoutes) RouteGet(ip net.IP) ([]netlink.Route, error) {
+	for _, r := range m.mine {
+		if r.Dst.Contains(ip) {
+			return []netlink.Route{r}, nil
+		}
+	}
+	if r, ok := m.get[ip.String()]; ok {
+		return []netlink.Route{r}, nil
+	}
+	return nil, unix.ENETUNREACH
+}
+
+func (m *memRoutes) RouteListFiltered(_ int, f *netlink.Route, _ uint64) ([]netlink.Route, error) {
+	var out []netlink.Route
+	for _, r := range m.mine {
+		if f.Dst == nil || r.Dst.String() == f.Dst.String() {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func (m *memRoutes) RouteReplace(r *netlink.Route) error {
+	m.writes++
+	m.mine = append(m.mine, *r)
+	return nil
+}
+
+func (m *memRoutes) RouteDel(r *netlink.Route) error {
+	m.writes++
+	for i := range m.mine {
+		if m.mine[i].Dst.String() == r.Dst.String() {
+			m.mine = append(m.mine[:i], m.mine[i+1:]...)
+			return nil
+		}
+	}
+	return unix.ESRCH
+}
+
+func TestRoutesEnsure(t *testing.T) {
+	vip, master := netip.MustParseAddr("10.103.97.2"), netip.MustParseAddr("192.168.0.10")
+	toMaster := netlink.Route{LinkIndex: 7, Src: net.ParseIP("192.168.0.5")}
+	tests := []struct {
+		name      string
+		get       map[string]netlink.Route
+		via       netip.Addr
+		wantAdded bool
+		wantErr   string
+	}{
+		{name: "covered by default route", get: map[string]netlink.Route{"10.103.97.2": {LinkIndex: 2}}, via: master},
+		{name: "uncovered: copy master's device and source", get: map[string]netlink.Route{"192.168.0.10": toMaster}, via: master, wantAdded: true},
+		{name: "uncovered, master unreachable", get: nil, via: master, wantErr: "no route to master 192.168.0.10"},
+		{name: "uncovered, no master", get: nil, wantErr: "no master address was given"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := &memRoutes{get: tt.get}
+			r := &Routes{nl: m}
+			added, err := r.Ensure(vip, tt.via)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				if m.writes != 0 {
+					t.Fatal("wrote a route on failure")
+				}
+				return
+			}
+			if err != nil || added != tt.wantAdded {
+				t.Fatalf("added=%v err=%v, want added=%v", added, err, tt.wantAdded)
+			}
+			if !tt.wantAdded {
+				if m.writes != 0 {
+					t.Fatal("wrote a route although one covers the VIP")
+				}
+				return
+			}
+			got := m.mine[0]
+			if got.Dst.String() != "10.103.97.2/32" || got.LinkIndex != 7 || !got.Src.Equal(toMaster.Src) || got.Protocol != RouteProtocol || got.Gw != nil {
+				t.Fatalf("route = %+v", got)
+			}
+			if added, err := r.Ensure(vip, tt.via); err != nil || added || m.writes != 1 {
+				t.Fatalf("second Ensure: added=%v err=%v writes=%d", added, err, m.writes)
+			}
+			if err := r.Remove(vip); err != nil || len(m.mine) != 0 {
+				t.Fatalf("Remove: %v, left %v", err, m.mine)
+			}
+		})
+	}
+}
+
+func TestRoutesEnsureBlockedVIP(t *testing.T) {
+	r := &Routes{nl: &blockedRoutes{}}
+	_, err := r.Ensure(netip.MustParseAddr("10.103.97.2"), netip.MustParseAddr("192.168.0.10"))
+	if !errors.Is(err, unix.EHOSTUNREACH) || !strings.Contains(err.Error(), "unreachable/prohibit route") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+type blockedRoutes struct{ memRoutes }
+
+func (b *blockedRoutes) RouteGet(net.IP) ([]netlink.Route, error) { return nil, unix.EHOSTUNREACH }

@@ -1,0 +1,211 @@
+// Package manifests renders and writes the lvscare static pod: the
+// health-checker daemon that keeps the node-local IPVS virtual server's real
+// servers in step with the masters' health. It uses k8s.io/api types only
+// (no k8s.io/kubernetes), so it stays cheap to build and test.
+package manifests
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"path/filepath"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/sealkube/kubeadm/internal/atomicfile"
+)
+
+const (
+	// DefaultImage is our build of lvscare, pinned by tag to the Kubernetes
+	// release it ships with; never :latest, so every node runs the same code.
+	DefaultImage = "ghcr.io/sealkube/lvscare:v1.36.3"
+	// PodName is the static pod's name; kubelet appends the node name.
+	PodName = "kube-lvscare"
+	// FileName is the manifest's name in the static pod directory.
+	FileName = PodName + ".yaml"
+	// FileMode keeps the manifest private, like kubeadm's own manifests.
+	FileMode = 0o600
+
+	defaultHealthPath   = "/healthz"
+	defaultHealthScheme = "https"
+	modulesDir          = "/lib/modules"
+)
+
+// Options describes one lvscare static pod.
+type Options struct {
+	// Image defaults to DefaultImage; it must carry a tag or digest.
+	Image string
+	// VIP is the node-local virtual server, Masters its real servers.
+	VIP     netip.AddrPort
+	Masters []netip.AddrPort
+	// HealthPath and HealthScheme are how lvscare probes each master;
+	// defaults /healthz and https (the apiserver's own health endpoint).
+	HealthPath   string
+	HealthScheme string
+	// LivenessProbe is the kubelet's probe of the care daemon itself. Nil
+	// renders none: the daemon's health endpoint is not there yet; set it
+	// (e.g. an HTTPGet on 127.0.0.1) once it is.
+	LivenessProbe *corev1.Probe
+}
+
+func (o Options) withDefaults() Options {
+	if o.Image == "" {
+		o.Image = DefaultImage
+	}
+	if o.HealthPath == "" {
+		o.HealthPath = defaultHealthPath
+	}
+	if o.HealthScheme == "" {
+		o.HealthScheme = defaultHealthScheme
+	}
+	return o
+}
+
+func (o Options) validate() error {
+	if !o.VIP.IsValid() || o.VIP.Port() == 0 {
+		return fmt.Errorf("lvscare manifest: VIP %q must be IP:port", o.VIP)
+	}
+	if len(o.Masters) == 0 {
+		return errors.New("lvscare manifest: no masters; pass at least one --master IP:port")
+	}
+	for i, m := range o.Masters {
+		if !m.IsValid() || m.Port() == 0 {
+			return fmt.Errorf("lvscare manifest: master #%d %q must be IP:port", i+1, m)
+		}
+	}
+	if err := checkImage(o.Image); err != nil {
+		return err
+	}
+	if o.HealthScheme != "http" && o.HealthScheme != "https" {
+		return fmt.Errorf("lvscare manifest: health scheme %q: expected http or https", o.HealthScheme)
+	}
+	if o.HealthPath[0] != '/' {
+		return fmt.Errorf("lvscare manifest: health path %q must start with /", o.HealthPath)
+	}
+	return nil
+}
+
+// checkImage insists on an explicit tag (not latest) or a digest.
+func checkImage(image string) error {
+	if image == "" {
+		return errors.New("lvscare manifest: empty image")
+	}
+	if i := len(image) - len("@sha256:") - 64; i > 0 && image[i:i+8] == "@sha256:" {
+		return nil
+	}
+	slash, colon := -1, -1
+	for i, c := range image {
+		switch c {
+		case '/':
+			slash = i
+		case ':':
+			colon = i
+		}
+	}
+	if colon < slash || colon == -1 {
+		return fmt.Errorf("lvscare manifest: image %q has no tag; pin one, e.g. %s", image, DefaultImage)
+	}
+	if image[colon+1:] == "latest" {
+		return fmt.Errorf("lvscare manifest: image %q uses :latest; pin a version, e.g. %s", image, DefaultImage)
+	}
+	return nil
+}
+
+// Command is lvscare's command line for o (the public lvscare CLI, whose
+// scheme flag really is spelled --health-schem).
+func Command(o Options) []string {
+	o = o.withDefaults()
+	cmd := []string{"lvscare", "care", "--vs", o.VIP.String()}
+	for _, m := range o.Masters {
+		cmd = append(cmd, "--rs", m.String())
+	}
+	return append(cmd, "--health-path", o.HealthPath, "--health-schem", o.HealthScheme)
+}
+
+// Pod builds the static pod for o.
+func Pod(o Options) (*corev1.Pod, error) {
+	o = o.withDefaults()
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	hostPathDir := corev1.HostPathDirectory
+	return &corev1.Pod{
+		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
+		ObjectMeta: metav1.ObjectMeta{
+			Name:      PodName,
+			Namespace: metav1.NamespaceSystem,
+			Labels:    map[string]string{"component": PodName, "tier": "node"},
+		},
+		Spec: corev1.PodSpec{
+			HostNetwork:       true, // it programs the node's own IPVS
+			PriorityClassName: "system-node-critical",
+			Containers: []corev1.Container{{
+				Name:            "lvscare",
+				Image:           o.Image,
+				ImagePullPolicy: corev1.PullIfNotPresent,
+				Command:         Command(o),
+				Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
+					corev1.ResourceCPU:    resource.MustParse("10m"),
+					corev1.ResourceMemory: resource.MustParse("16Mi"),
+				}},
+				LivenessProbe: o.LivenessProbe,
+				SecurityContext: &corev1.SecurityContext{
+					Privileged:               ptr(false),
+					AllowPrivilegeEscalation: ptr(false),
+					ReadOnlyRootFilesystem:   ptr(true),
+					Capabilities: &corev1.Capabilities{
+						// NET_ADMIN: IPVS is configured over generic netlink,
+						// which the kernel allows only with CAP_NET_ADMIN.
+						// SYS_MODULE: after a reboot the daemon may be the
+						// first to need ip_vs/ip_vs_rr/nf_conntrack and loads
+						// them from the read-only /lib/modules mount.
+						// Health checks are plain outbound TCP/TLS: no more.
+						Add:  []corev1.Capability{"NET_ADMIN", "SYS_MODULE"},
+						Drop: []corev1.Capability{"ALL"},
+					},
+				},
+				VolumeMounts: []corev1.VolumeMount{{Name: "lib-modules", MountPath: modulesDir, ReadOnly: true}},
+			}},
+			Volumes: []corev1.Volume{{
+				Name: "lib-modules",
+				VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{
+					Path: modulesDir, Type: &hostPathDir,
+				}},
+			}},
+		},
+	}, nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// Render returns the manifest YAML for o.
+func Render(o Options) ([]byte, error) {
+	pod, err := Pod(o)
+	if err != nil {
+		return nil, err
+	}
+	out, err := yaml.Marshal(pod)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the lvscare pod: %w", err)
+	}
+	return out, nil
+}
+
+// Write renders o into dir/FileName (mode FileMode) atomically. An
+// unchanged manifest is not rewritten, so kubelet does not restart the pod;
+// changed reports whether the file was written.
+func Write(dir string, o Options) (path string, changed bool, err error) {
+	data, err := Render(o)
+	if err != nil {
+		return "", false, err
+	}
+	path = filepath.Join(dir, FileName)
+	changed, err = atomicfile.WriteFile(path, data, FileMode)
+	if err != nil {
+		return path, false, fmt.Errorf("writing the lvscare static pod manifest: %w", err)
+	}
+	return path, changed, nil
+}

@@ -1,0 +1,186 @@
+package manifests
+
+import (
+	"flag"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.yaml golden files")
+
+func ap(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
+
+var goldenCases = []struct {
+	file string
+	opts Options
+}{
+	{"ipv4.yaml", Options{
+		VIP:     ap("10.103.97.2:6443"),
+		Masters: []netip.AddrPort{ap("192.168.0.10:6443"), ap("192.168.0.11:6443"), ap("192.168.0.12:6443")},
+	}},
+	{"ipv6-custom.yaml", Options{
+		Image:        "registry.example/lvscare:v2.0.1",
+		VIP:          ap("[fd00::100]:6443"),
+		Masters:      []netip.AddrPort{ap("[fd00::1]:6443"), ap("[fd00::2]:7443")},
+		HealthPath:   "/readyz",
+		HealthScheme: "http",
+		LivenessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
+			Host: "127.0.0.1", Path: "/healthz", Port: intstr.FromInt32(10259), Scheme: corev1.URISchemeHTTP,
+		}}, PeriodSeconds: 10},
+	}},
+}
+
+func TestRenderGolden(t *testing.T) {
+	for _, tc := range goldenCases {
+		t.Run(tc.file, func(t *testing.T) {
+			got, err := Render(tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", tc.file)
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./manifests/ -update to create it)", err)
+			}
+			if string(got) != string(want) {
+				t.Fatalf("rendered manifest differs from %s (go test ./manifests/ -update to accept):\n%s", golden, got)
+			}
+		})
+	}
+}
+
+// TestRoundTrip decodes the YAML through a Kubernetes scheme, as kubelet
+// would, and checks it is the Pod we built.
+func TestRoundTrip(t *testing.T) {
+	scheme := runtime.NewScheme()
+	if err := corev1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	decoder := serializer.NewCodecFactory(scheme, serializer.EnableStrict).UniversalDeserializer()
+	for _, tc := range goldenCases {
+		t.Run(tc.file, func(t *testing.T) {
+			data, err := Render(tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			obj, gvk, err := decoder.Decode(data, nil, nil)
+			if err != nil {
+				t.Fatalf("decoding: %v", err)
+			}
+			if gvk.Kind != "Pod" || gvk.Version != "v1" {
+				t.Fatalf("decoded %v", gvk)
+			}
+			want, _ := Pod(tc.opts)
+			got := obj.(*corev1.Pod)
+			if !reflect.DeepEqual(got.Spec, want.Spec) || !reflect.DeepEqual(got.ObjectMeta, want.ObjectMeta) {
+				t.Fatalf("round trip changed the pod:\n got %+v\nwant %+v", got.Spec, want.Spec)
+			}
+		})
+	}
+}
+
+func TestPodShape(t *testing.T) {
+	p, err := Pod(goldenCases[0].opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := p.Spec.Containers[0]
+	wantCmd := "lvscare care --vs 10.103.97.2:6443 --rs 192.168.0.10:6443 --rs 192.168.0.11:6443 --rs 192.168.0.12:6443 --health-path /healthz --health-schem https"
+	switch {
+	case strings.Join(c.Command, " ") != wantCmd:
+		t.Errorf("command = %q\nwant      %q", strings.Join(c.Command, " "), wantCmd)
+	case p.Namespace != "kube-system" || !p.Spec.HostNetwork || p.Spec.PriorityClassName != "system-node-critical":
+		t.Errorf("namespace/hostNetwork/priority = %s %v %s", p.Namespace, p.Spec.HostNetwork, p.Spec.PriorityClassName)
+	case c.Image != DefaultImage || strings.HasSuffix(c.Image, ":latest"):
+		t.Errorf("image = %s", c.Image)
+	case *c.SecurityContext.Privileged || !*c.SecurityContext.ReadOnlyRootFilesystem:
+		t.Errorf("security context = %+v", c.SecurityContext)
+	case !reflect.DeepEqual(c.SecurityContext.Capabilities.Add, []corev1.Capability{"NET_ADMIN", "SYS_MODULE"}):
+		t.Errorf("capabilities = %v", c.SecurityContext.Capabilities.Add)
+	case len(c.VolumeMounts) != 1 || c.VolumeMounts[0].MountPath != "/lib/modules" || !c.VolumeMounts[0].ReadOnly:
+		t.Errorf("mounts = %+v", c.VolumeMounts)
+	case c.LivenessProbe != nil:
+		t.Errorf("liveness probe set without being asked for")
+	}
+}
+
+func TestOptionsRejected(t *testing.T) {
+	good := goldenCases[0].opts
+	tests := []struct {
+		name string
+		mod  func(*Options)
+		want string
+	}{
+		{"latest", func(o *Options) { o.Image = "ghcr.io/sealkube/lvscare:latest" }, "uses :latest"},
+		{"untagged", func(o *Options) { o.Image = "ghcr.io/sealkube/lvscare" }, "has no tag"},
+		{"registry port untagged", func(o *Options) { o.Image = "localhost:5000/lvscare" }, "has no tag"},
+		{"no masters", func(o *Options) { o.Masters = nil }, "no masters"},
+		{"no vip", func(o *Options) { o.VIP = netip.AddrPort{} }, "must be IP:port"},
+		{"bad scheme", func(o *Options) { o.HealthScheme = "tcp" }, `health scheme "tcp"`},
+		{"bad path", func(o *Options) { o.HealthPath = "healthz" }, "must start with /"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := good
+			tt.mod(&o)
+			if _, err := Render(o); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+	o := good
+	o.Image = "localhost:5000/lvscare@sha256:" + strings.Repeat("a", 64)
+	if _, err := Render(o); err != nil {
+		t.Fatalf("digest-pinned image rejected: %v", err)
+	}
+}
+
+func TestWrite(t *testing.T) {
+	dir := t.TempDir()
+	path, changed, err := Write(dir, goldenCases[0].opts)
+	if err != nil || !changed || path != filepath.Join(dir, FileName) {
+		t.Fatalf("first Write: %s %v %v", path, changed, err)
+	}
+	st, err := os.Stat(path)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("mode = %v (%v), want 0600", st.Mode().Perm(), err)
+	}
+	old := st.ModTime().Add(-time.Hour)
+	if err := os.Chtimes(path, old, old); err != nil {
+		t.Fatal(err)
+	}
+	if _, changed, err := Write(dir, goldenCases[0].opts); err != nil || changed {
+		t.Fatalf("second Write: changed=%v err=%v, want unchanged", changed, err)
+	}
+	if st, _ := os.Stat(path); !st.ModTime().Equal(old) {
+		t.Fatal("unchanged manifest was rewritten")
+	}
+	if _, changed, err := Write(dir, goldenCases[1].opts); err != nil || !changed {
+		t.Fatalf("Write of new content: changed=%v err=%v", changed, err)
+	}
+	want, _ := Render(goldenCases[1].opts)
+	if got, _ := os.ReadFile(path); string(got) != string(want) {
+		t.Fatal("file does not hold the new manifest")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Fatalf("%d entries in the manifest dir, want 1 (temporary files left?)", len(entries))
+	}
+	if _, _, err := Write(filepath.Join(dir, "missing"), goldenCases[0].opts); err == nil || !strings.Contains(err.Error(), "lvscare static pod manifest") {
+		t.Fatalf("Write into a missing dir: %v", err)
+	}
+}
