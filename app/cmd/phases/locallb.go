@@ -1,0 +1,424 @@
+// Package phases holds this distribution's workflow phases for kubeadm
+// commands. Upstream builds each command's workflow runner privately, so
+// package app runs these phases at the commands' cobra seams; the phases
+// themselves know nothing of cobra.
+package phases
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/netip"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/klog/v2"
+
+	"github.com/sealkube/kubeadm/internal/atomicfile"
+	"github.com/sealkube/kubeadm/internal/etchosts"
+	"github.com/sealkube/kubeadm/locallb"
+	"github.com/sealkube/kubeadm/manifests"
+)
+
+const (
+	// LocalLBName is the phase's name in `kubeadm join phase` and --skip-phases.
+	LocalLBName = "locallb"
+	// LocalLBShort is its one-line description in help texts.
+	LocalLBShort = "Set up the node-local load balancer (IPVS virtual server and lvscare static pod) of a worker"
+	// HostsMarker ends our /etc/hosts line, so reset removes exactly it.
+	HostsMarker = "added by kubeadm join (locallb)"
+
+	prefix = "[locallb] "
+)
+
+// LocalLBConfig is what the user asked for, from flags or the
+// LocalLoadBalancerConfiguration document.
+type LocalLBConfig struct {
+	// VIP is the virtual server (the join endpoint), IP:port.
+	VIP string
+	// Masters are the control-plane apiservers; none disables the phase.
+	Masters []string
+	// Image is the lvscare image; empty is manifests.DefaultImage.
+	Image string
+	// SkipEtcHosts leaves /etc/hosts alone, for nodes whose resolver
+	// already maps the cluster endpoint's name to the VIP.
+	SkipEtcHosts bool
+	// ControlPlane: the node joins as a control-plane node.
+	ControlPlane bool
+	DryRun       bool
+}
+
+// Kernel is the node's load-balancing kernel state: IPVS and routes.
+type Kernel struct {
+	Balancer locallb.Balancer
+	Routes   locallb.RouteManager
+	// Close releases them; may be nil.
+	Close func()
+}
+
+// Node is where the phase acts. Paths and kernel access are fields so tests
+// run without root against temporary files and fakes.
+type Node struct {
+	Out io.Writer
+	// ManifestDir is the kubelet's static pod directory.
+	ManifestDir string
+	HostsPath   string
+	// StatePath is the locallb.Installer record; "" is its default.
+	StatePath string
+	// KubeletKubeconfig exists once the node has joined; its server is the
+	// cluster endpoint, so a re-run needs no discovery (and no valid token).
+	KubeletKubeconfig string
+	// OpenKernel opens IPVS and the route table.
+	OpenKernel func() (Kernel, error)
+	// ClusterEndpoint returns the server URL published in the cluster-info
+	// ConfigMap, discovered (and verified) through vip.
+	ClusterEndpoint func(vip netip.AddrPort) (string, error)
+}
+
+// DefaultNode is the real node: /etc/kubernetes, /etc/hosts, IPVS in the
+// current network namespace. clusterEndpoint is the discovery hook.
+func DefaultNode(out io.Writer, clusterEndpoint func(netip.AddrPort) (string, error)) Node {
+	return Node{
+		Out:               out,
+		ManifestDir:       "/etc/kubernetes/manifests",
+		HostsPath:         "/etc/hosts",
+		StatePath:         locallb.DefaultStatePath,
+		KubeletKubeconfig: "/etc/kubernetes/kubelet.conf",
+		OpenKernel:        OpenIPVS,
+		ClusterEndpoint:   clusterEndpoint,
+	}
+}
+
+// OpenIPVS opens the IPVS balancer and netlink routes of the current
+// network namespace.
+func OpenIPVS() (Kernel, error) {
+	b, err := locallb.NewIPVS(locallb.IPVSOptions{})
+	if err != nil {
+		return Kernel{}, err
+	}
+	return Kernel{Balancer: b, Routes: locallb.NewRoutes(nil), Close: b.Close}, nil
+}
+
+func (n Node) hosts() etchosts.File { return etchosts.File{Path: n.HostsPath, Marker: HostsMarker} }
+
+func (n Node) installer(k Kernel) locallb.Installer {
+	return locallb.Installer{Balancer: k.Balancer, Routes: k.Routes, StatePath: n.StatePath}
+}
+
+func (n Node) statePath() string {
+	if n.StatePath == "" {
+		return locallb.DefaultStatePath
+	}
+	return n.StatePath
+}
+
+func (n Node) printf(format string, args ...any) {
+	fmt.Fprintf(n.Out, prefix+format+"\n", args...)
+}
+
+// Changes is what one run of the phase did to the node, so a failed join
+// can undo exactly that.
+type Changes struct {
+	node   Node
+	kernel Kernel
+	vip    netip.AddrPort
+
+	createdLB bool
+	prevVS    *locallb.VirtualServer // the virtual server before, when it existed
+
+	manifestPath string
+	manifestOld  []byte // nil: the manifest did not exist
+	wroteManif   bool
+
+	hostsName  string
+	hostsAdded bool
+	hostsPrev  *netip.Addr // our previous line's address, when there was one
+}
+
+// Close releases the kernel handles.
+func (c *Changes) Close() {
+	if c != nil && c.kernel.Close != nil {
+		c.kernel.Close()
+		c.kernel.Close = nil
+	}
+}
+
+// RunLocalLB runs the locallb phase. It returns nil Changes when it changed
+// nothing (skipped, nothing configured, dry run). On error it has already
+// undone its own changes.
+func RunLocalLB(cfg LocalLBConfig, node Node) (*Changes, error) {
+	if cfg.ControlPlane {
+		node.printf("Skipping: this node joins as a control-plane node and reaches the cluster through its own API server")
+		return nil, nil
+	}
+	if len(cfg.Masters) == 0 {
+		klog.V(1).Info("[locallb] no masters configured: nothing to do")
+		return nil, nil
+	}
+	e, warnings, err := locallb.ParseEndpoints(cfg.VIP, cfg.Masters)
+	if err != nil {
+		return nil, fmt.Errorf("node-local load balancer: %w", err)
+	}
+	for _, w := range warnings {
+		node.printf("WARNING: %s", w)
+	}
+	podOpts := manifests.Options{Image: cfg.Image, VIP: e.VIP, Masters: e.Masters}
+	manifest, err := manifests.Render(podOpts)
+	if err != nil {
+		return nil, err
+	}
+	manifestPath := filepath.Join(node.ManifestDir, manifests.FileName)
+	if cfg.DryRun {
+		dryRun(cfg, node, e, manifestPath, manifest)
+		return nil, nil
+	}
+
+	k, err := node.OpenKernel()
+	if err != nil {
+		return nil, fmt.Errorf("node-local load balancer: %w", err)
+	}
+	c := &Changes{node: node, kernel: k, vip: e.VIP, manifestPath: manifestPath}
+	if err := c.apply(cfg, e, podOpts); err != nil {
+		undone, uerr := c.Undo()
+		c.Close()
+		if len(undone) > 0 {
+			err = fmt.Errorf("%w (undone: %s)", err, strings.Join(undone, "; "))
+		}
+		if uerr != nil {
+			err = fmt.Errorf("%w; undoing also failed: %v", err, uerr)
+		}
+		return nil, err
+	}
+	return c, nil
+}
+
+func dryRun(cfg LocalLBConfig, node Node, e locallb.Endpoints, manifestPath string, manifest []byte) {
+	node.printf("Would program the IPVS virtual server %s (round-robin, masquerade) with real servers %s", e.VIP, joinAddrs(e.Masters))
+	node.printf("Would add a route for %s (proto %d) like the one to %s, if no route covers it", e.VIP.Addr(), locallb.RouteProtocol, e.Masters[0].Addr())
+	node.printf("Would record the load balancer in %s", node.statePath())
+	node.printf("Would write the static pod manifest %s:", manifestPath)
+	fmt.Fprint(node.Out, indent(string(manifest)))
+	if cfg.SkipEtcHosts {
+		node.printf("Would leave %s alone (--skip-etc-hosts)", node.HostsPath)
+		return
+	}
+	node.printf("Would read the cluster endpoint from the cluster-info ConfigMap through %s and, when it is a DNS name, map it to %s in %s with a line ending in %q", e.VIP, e.VIP.Addr(), node.HostsPath, "# "+HostsMarker)
+}
+
+func indent(s string) string {
+	var b strings.Builder
+	for _, l := range strings.SplitAfter(s, "\n") {
+		if l != "" {
+			b.WriteString("\t" + l)
+		}
+	}
+	return b.String()
+}
+
+func joinAddrs(as []netip.AddrPort) string {
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = a.String()
+	}
+	return strings.Join(s, ", ")
+}
+
+func (c *Changes) apply(cfg LocalLBConfig, e locallb.Endpoints, podOpts manifests.Options) error {
+	n := c.node
+	in := n.installer(c.kernel)
+	_, recorded, err := in.ReadState()
+	if err != nil {
+		return err
+	}
+	if recorded {
+		if vs, found, err := c.kernel.Balancer.Get(e.VIP); err != nil {
+			return err
+		} else if found {
+			c.prevVS = &vs
+		}
+	}
+	if err := in.Install(e); err != nil {
+		return fmt.Errorf("node-local load balancer: %w", err)
+	}
+	c.createdLB = !recorded
+	n.printf("IPVS virtual server %s balances over %s", e.VIP, joinAddrs(e.Masters))
+
+	old, err := os.ReadFile(c.manifestPath)
+	switch {
+	case err == nil:
+		c.manifestOld = old
+	case !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("reading %s: %w", c.manifestPath, err)
+	}
+	if err := os.MkdirAll(n.ManifestDir, 0o700); err != nil {
+		return fmt.Errorf("creating the static pod directory: %w", err)
+	}
+	_, changed, err := manifests.Write(n.ManifestDir, podOpts)
+	if err != nil {
+		return err
+	}
+	c.wroteManif = changed
+	if changed {
+		n.printf("Wrote the static pod manifest %s", c.manifestPath)
+	} else {
+		klog.V(1).Infof("[locallb] %s is up to date", c.manifestPath)
+	}
+
+	if cfg.SkipEtcHosts {
+		n.printf("Leaving %s alone (--skip-etc-hosts): the cluster endpoint's name must resolve to %s on this node", n.HostsPath, e.VIP.Addr())
+		return nil
+	}
+	server, source, err := c.clusterEndpoint(e.VIP)
+	if err != nil {
+		return err
+	}
+	name, err := HostsName(server, e.VIP)
+	if err != nil {
+		return fmt.Errorf("%s: %w", source, err)
+	}
+	if name == "" {
+		n.printf("The cluster endpoint %s is the VIP itself; %s needs no entry", server, n.HostsPath)
+		return nil
+	}
+	return c.mapName(name, e.VIP.Addr())
+}
+
+// clusterEndpoint is the server the kubelet will use: from the kubelet's
+// kubeconfig when the node has joined already, else from discovery.
+func (c *Changes) clusterEndpoint(vip netip.AddrPort) (server, source string, err error) {
+	n := c.node
+	if n.KubeletKubeconfig != "" {
+		if kc, err := clientcmd.LoadFromFile(n.KubeletKubeconfig); err == nil {
+			if ctx, ok := kc.Contexts[kc.CurrentContext]; ok {
+				if cl, ok := kc.Clusters[ctx.Cluster]; ok && cl.Server != "" {
+					klog.V(1).Infof("[locallb] cluster endpoint %s from %s", cl.Server, n.KubeletKubeconfig)
+					return cl.Server, n.KubeletKubeconfig, nil
+				}
+			}
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return "", "", fmt.Errorf("reading the cluster endpoint from %s: %w", n.KubeletKubeconfig, err)
+		}
+	}
+	if n.ClusterEndpoint == nil {
+		return "", "", errors.New("cannot learn the cluster endpoint: no discovery configured")
+	}
+	klog.V(1).Infof("[locallb] discovering the cluster endpoint through %s", vip)
+	server, err = n.ClusterEndpoint(vip)
+	if err != nil {
+		return "", "", fmt.Errorf("reading the cluster endpoint from the cluster-info ConfigMap through the VIP %s: %w (the apiserver certificate must list %s: kubeadm init of this distribution adds it)", vip, err, vip.Addr())
+	}
+	return server, "cluster-info", nil
+}
+
+func (c *Changes) mapName(name string, vip netip.Addr) error {
+	h := c.node.hosts()
+	entries, err := h.Lookup(name)
+	if err != nil {
+		return err
+	}
+	for _, en := range entries {
+		if en.Ours {
+			a := en.Addr
+			c.hostsPrev = &a
+			break
+		}
+	}
+	changed, err := h.Ensure(vip, name)
+	if err != nil {
+		return fmt.Errorf("mapping %s to the VIP: %w; or pass --skip-etc-hosts and make the name resolve to %s yourself", name, err, vip)
+	}
+	c.hostsName, c.hostsAdded = name, changed
+	if changed {
+		c.node.printf("Mapped %s to %s in %s", name, vip, c.node.HostsPath)
+	} else {
+		c.node.printf("%s already maps %s to %s", c.node.HostsPath, name, vip)
+	}
+	return nil
+}
+
+// HostsName checks the cluster endpoint the kubelet will use against the
+// VIP and returns the DNS name /etc/hosts must map to the VIP, or "" when
+// the endpoint is the VIP itself.
+func HostsName(server string, vip netip.AddrPort) (string, error) {
+	if server == "" {
+		return "", errors.New("the cluster endpoint is empty; set controlPlaneEndpoint (e.g. apiserver.cluster.local:6443) in the ClusterConfiguration")
+	}
+	u, err := url.Parse(server)
+	if err != nil || u.Host == "" {
+		return "", fmt.Errorf("the cluster endpoint %q is not a URL like https://apiserver.cluster.local:6443", server)
+	}
+	host, port := u.Hostname(), u.Port()
+	if port == "" {
+		port = "443"
+	}
+	if p, err := strconv.Atoi(port); err != nil || p != int(vip.Port()) {
+		return "", fmt.Errorf("the cluster endpoint %s uses port %s but the VIP is %s: the kubelet would miss the virtual server; join with the VIP on port %s", server, port, vip, port)
+	}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		if ip.Unmap() == vip.Addr() {
+			return "", nil
+		}
+		return "", fmt.Errorf("the cluster endpoint %s is the address %s, not the VIP %s, so the kubelet would bypass the node-local load balancer: initialise the cluster with a DNS name as controlPlaneEndpoint (e.g. apiserver.cluster.local:6443), or join with --skip-phases %s", server, host, vip.Addr(), LocalLBName)
+	}
+	if errs := validation.IsDNS1123Subdomain(strings.ToLower(host)); len(errs) > 0 {
+		return "", fmt.Errorf("the cluster endpoint %s has host %q, which is neither an IP address nor a DNS name: %s", server, host, strings.Join(errs, "; "))
+	}
+	return host, nil
+}
+
+// Undo reverts the run's changes and says what it undid, most recent first.
+func (c *Changes) Undo() (undone []string, err error) {
+	if c == nil {
+		return nil, nil
+	}
+	var errs []error
+	n := c.node
+	if c.hostsAdded {
+		h := n.hosts()
+		if c.hostsPrev != nil {
+			if _, err := h.Ensure(*c.hostsPrev, c.hostsName); err != nil {
+				errs = append(errs, err)
+			} else {
+				undone = append(undone, fmt.Sprintf("restored %s to map %s to %s", n.HostsPath, c.hostsName, *c.hostsPrev))
+			}
+		} else if removed, err := h.Remove(); err != nil {
+			errs = append(errs, err)
+		} else if len(removed) > 0 {
+			undone = append(undone, fmt.Sprintf("removed the %s line %q", n.HostsPath, strings.Join(removed, "; ")))
+		}
+	}
+	if c.wroteManif {
+		if c.manifestOld == nil {
+			if err := os.Remove(c.manifestPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, err)
+			} else {
+				undone = append(undone, "removed "+c.manifestPath)
+			}
+		} else if _, err := atomicfile.WriteFile(c.manifestPath, c.manifestOld, manifests.FileMode); err != nil {
+			errs = append(errs, err)
+		} else {
+			undone = append(undone, "restored the previous "+c.manifestPath)
+		}
+	}
+	switch {
+	case c.createdLB:
+		if err := n.installer(c.kernel).Cleanup(); err != nil {
+			errs = append(errs, err)
+		} else {
+			undone = append(undone, fmt.Sprintf("removed the IPVS virtual server %s and its route", c.vip))
+		}
+	case c.prevVS != nil:
+		if err := c.kernel.Balancer.Ensure(*c.prevVS); err != nil {
+			errs = append(errs, err)
+		} else {
+			undone = append(undone, fmt.Sprintf("restored the previous real servers of %s", c.vip))
+		}
+	}
+	return undone, errors.Join(errs...)
+}

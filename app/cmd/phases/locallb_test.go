@@ -1,0 +1,380 @@
+package phases
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sealkube/kubeadm/locallb"
+	"github.com/sealkube/kubeadm/locallb/fake"
+	"github.com/sealkube/kubeadm/manifests"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// fakeRoutes is an in-memory locallb.RouteManager.
+type fakeRoutes struct{ routes map[netip.Addr]netip.Addr }
+
+func (f *fakeRoutes) Ensure(vip, via netip.Addr) (bool, error) {
+	if f.routes == nil {
+		f.routes = map[netip.Addr]netip.Addr{}
+	}
+	if _, ok := f.routes[vip]; ok {
+		return false, nil
+	}
+	f.routes[vip] = via
+	return true, nil
+}
+
+func (f *fakeRoutes) Remove(vip netip.Addr) error { delete(f.routes, vip); return nil }
+
+// testNode is a Node on temporary files and an in-memory kernel.
+type testNode struct {
+	Node
+	out       *bytes.Buffer
+	balancer  *fake.Balancer
+	routes    *fakeRoutes
+	discover  []netip.AddrPort // VIPs discovery was asked to use
+	server    string           // what discovery returns
+	opened    int
+	closed    int
+	hostsInit string
+}
+
+const seedsHosts = "127.0.0.1 localhost\n::1 localhost ip6-localhost"
+
+func newTestNode(t *testing.T) *testNode {
+	t.Helper()
+	dir := t.TempDir()
+	tn := &testNode{out: &bytes.Buffer{}, balancer: &fake.Balancer{}, routes: &fakeRoutes{}, server: "https://apiserver.cluster.local:6443", hostsInit: seedsHosts}
+	tn.Node = Node{
+		Out:               tn.out,
+		ManifestDir:       filepath.Join(dir, "etc/kubernetes/manifests"),
+		HostsPath:         filepath.Join(dir, "etc/hosts"),
+		StatePath:         filepath.Join(dir, "var/lib/kubeadm-locallb/state.json"),
+		KubeletKubeconfig: filepath.Join(dir, "etc/kubernetes/kubelet.conf"),
+		OpenKernel: func() (Kernel, error) {
+			tn.opened++
+			return Kernel{Balancer: tn.balancer, Routes: tn.routes, Close: func() { tn.closed++ }}, nil
+		},
+		ClusterEndpoint: func(vip netip.AddrPort) (string, error) {
+			tn.discover = append(tn.discover, vip)
+			return tn.server, nil
+		},
+	}
+	if err := os.MkdirAll(filepath.Dir(tn.HostsPath), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(tn.HostsPath, []byte(seedsHosts), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return tn
+}
+
+func (tn *testNode) hostsContent(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(tn.HostsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func (tn *testNode) manifestExists() bool {
+	_, err := os.Stat(filepath.Join(tn.ManifestDir, manifests.FileName))
+	return err == nil
+}
+
+var seeds = LocalLBConfig{
+	VIP:     "10.103.97.2:6443",
+	Masters: []string{"10.103.97.200:6443", "10.103.97.201:6443", "10.103.97.202:6443"},
+}
+
+const ourHostsLine = "10.103.97.2 apiserver.cluster.local # " + HostsMarker + "\n"
+
+func TestRunLocalLBWorker(t *testing.T) {
+	tn := newTestNode(t)
+	c, err := RunLocalLB(seeds, tn.Node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	vip := netip.MustParseAddrPort("10.103.97.2:6443")
+	vs, found, _ := tn.balancer.Get(vip)
+	if !found || len(vs.RealServers) != 3 || vs.RealServers[0].Addr.String() != "10.103.97.200:6443" {
+		t.Errorf("virtual server = %+v found=%v", vs, found)
+	}
+	if tn.routes.routes[vip.Addr()] != netip.MustParseAddr("10.103.97.200") {
+		t.Errorf("routes = %v", tn.routes.routes)
+	}
+	if len(tn.discover) != 1 || tn.discover[0] != vip {
+		t.Errorf("discovery went to %v, want once through the VIP %s", tn.discover, vip)
+	}
+	if got, want := tn.hostsContent(t), seedsHosts+"\n"+ourHostsLine; got != want {
+		t.Errorf("hosts:\n%q\nwant\n%q", got, want)
+	}
+	m, err := os.ReadFile(filepath.Join(tn.ManifestDir, manifests.FileName))
+	if err != nil || !strings.Contains(string(m), "- 10.103.97.202:6443") {
+		t.Errorf("manifest: %v\n%s", err, m)
+	}
+
+	// Re-running (the way to change the master list) is idempotent and,
+	// once kubelet.conf exists, needs no discovery.
+	writeKubeletConf(t, tn.KubeletKubeconfig, "https://apiserver.cluster.local:6443")
+	two := seeds
+	two.Masters = seeds.Masters[:2]
+	c2, err := RunLocalLB(two, tn.Node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if vs, _, _ := tn.balancer.Get(vip); len(vs.RealServers) != 2 {
+		t.Errorf("after re-run with two masters: %+v", vs)
+	}
+	if len(tn.discover) != 1 {
+		t.Errorf("re-run discovered again (%v); kubelet.conf should have been used", tn.discover)
+	}
+	if got := strings.Count(tn.hostsContent(t), HostsMarker); got != 1 {
+		t.Errorf("hosts has %d of our lines after a re-run", got)
+	}
+	// Undoing the re-run restores the previous master list, keeps the LB.
+	undone, err := c2.Undo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vs, found, _ := tn.balancer.Get(vip); !found || len(vs.RealServers) != 3 {
+		t.Errorf("undo of a re-run: %+v found=%v (undone %v)", vs, found, undone)
+	}
+}
+
+func writeKubeletConf(t *testing.T, path, server string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	kc := `apiVersion: v1
+kind: Config
+clusters:
+- cluster: {server: ` + server + `}
+  name: default-cluster
+contexts:
+- context: {cluster: default-cluster, user: default-auth}
+  name: default-context
+current-context: default-context
+users:
+- name: default-auth
+  user: {}
+`
+	if err := os.WriteFile(path, []byte(kc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRunLocalLBSkipsAndNoops(t *testing.T) {
+	tests := []struct {
+		name    string
+		cfg     LocalLBConfig
+		wantOut string
+	}{
+		{"control plane", func() LocalLBConfig { c := seeds; c.ControlPlane = true; return c }(), "[locallb] Skipping: this node joins as a control-plane node"},
+		{"no masters", LocalLBConfig{VIP: "10.103.97.2:6443"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tn := newTestNode(t)
+			c, err := RunLocalLB(tt.cfg, tn.Node)
+			if err != nil || c != nil {
+				t.Fatalf("RunLocalLB = %v, %v; want nothing", c, err)
+			}
+			if got := tn.out.String(); (tt.wantOut == "" && got != "") || !strings.Contains(got, tt.wantOut) || strings.Count(got, "\n") > 1 {
+				t.Errorf("output %q, want one line containing %q", got, tt.wantOut)
+			}
+			if tn.opened != 0 || len(tn.balancer.Calls()) != 0 || tn.manifestExists() || tn.hostsContent(t) != seedsHosts {
+				t.Errorf("the node was touched: opened=%d calls=%v", tn.opened, tn.balancer.Calls())
+			}
+		})
+	}
+}
+
+func TestRunLocalLBDryRunGolden(t *testing.T) {
+	tn := newTestNode(t)
+	cfg := seeds
+	cfg.DryRun = true
+	if c, err := RunLocalLB(cfg, tn.Node); err != nil || c != nil {
+		t.Fatalf("dry run: %v %v", c, err)
+	}
+	if tn.opened != 0 || len(tn.discover) != 0 || tn.manifestExists() || tn.hostsContent(t) != seedsHosts {
+		t.Fatalf("dry run touched the node: opened=%d discover=%v", tn.opened, tn.discover)
+	}
+	if _, err := os.Stat(tn.StatePath); !os.IsNotExist(err) {
+		t.Fatalf("dry run wrote state: %v", err)
+	}
+	got := strings.ReplaceAll(tn.out.String(), filepath.Dir(filepath.Dir(tn.HostsPath)), "<root>")
+	golden := filepath.Join("testdata", "dryrun-join.golden")
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run `make test` with -args -update once to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("dry-run output differs from %s:\n%s", golden, got)
+	}
+	for _, l := range strings.Split(strings.TrimSpace(got), "\n") {
+		if !strings.HasPrefix(l, "[locallb] Would ") && !strings.HasPrefix(l, "\t") {
+			t.Errorf("line %q is neither a [locallb] Would line nor the indented manifest", l)
+		}
+	}
+}
+
+func TestRunLocalLBFailureUndoes(t *testing.T) {
+	tests := []struct {
+		name    string
+		server  string
+		hosts   string
+		discErr error
+		wantErr string
+	}{
+		{"endpoint is a master's address", "https://10.103.97.200:6443", "", nil, "is the address 10.103.97.200, not the VIP 10.103.97.2"},
+		{"endpoint on another port", "https://apiserver.cluster.local:8443", "", nil, "uses port 8443 but the VIP is 10.103.97.2:6443"},
+		{"empty endpoint", "", "", nil, "the cluster endpoint is empty"},
+		{"discovery fails", "", "", errors.New("x509: certificate is valid for 10.96.0.1, not 10.103.97.2"), "must list 10.103.97.2"},
+		{"hosts maps the name elsewhere", "https://apiserver.cluster.local:6443", "10.103.97.200 apiserver.cluster.local\n", nil, "line 1 maps apiserver.cluster.local to 10.103.97.200"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tn := newTestNode(t)
+			tn.server = tt.server
+			if tt.discErr != nil {
+				tn.ClusterEndpoint = func(netip.AddrPort) (string, error) { return "", tt.discErr }
+			}
+			if tt.hosts != "" {
+				if err := os.WriteFile(tn.HostsPath, []byte(tt.hosts), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := tn.hostsContent(t)
+			c, err := RunLocalLB(seeds, tn.Node)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("error = %v, want it to contain %q", err, tt.wantErr)
+			}
+			if c != nil {
+				t.Errorf("changes returned with an error")
+			}
+			if !strings.Contains(err.Error(), "undone: ") || !strings.Contains(err.Error(), "removed the IPVS virtual server 10.103.97.2:6443") {
+				t.Errorf("error does not say what was undone: %v", err)
+			}
+			if _, found, _ := tn.balancer.Get(netip.MustParseAddrPort("10.103.97.2:6443")); found || len(tn.routes.routes) != 0 {
+				t.Errorf("left the virtual server or route behind")
+			}
+			if tn.manifestExists() || tn.hostsContent(t) != before {
+				t.Errorf("left the manifest or a hosts change behind")
+			}
+			if _, err := os.Stat(tn.StatePath); !os.IsNotExist(err) {
+				t.Errorf("left the state file: %v", err)
+			}
+			if tn.closed != tn.opened {
+				t.Errorf("kernel opened %d times, closed %d", tn.opened, tn.closed)
+			}
+		})
+	}
+}
+
+func TestRunLocalLBRejectsBadInputBeforeTouchingTheNode(t *testing.T) {
+	tests := []struct {
+		name    string
+		cfg     LocalLBConfig
+		wantErr string
+	}{
+		{"master is the VIP", LocalLBConfig{VIP: "10.103.97.2:6443", Masters: []string{"10.103.97.2:6443"}}, "has the VIP's address"},
+		{"hostname master", LocalLBConfig{VIP: "10.103.97.2:6443", Masters: []string{"master0:6443"}}, "hostnames are not resolved"},
+		{"loopback VIP", LocalLBConfig{VIP: "127.0.0.1:6443", Masters: []string{"10.0.0.1"}}, "loopback"},
+		{"latest image", LocalLBConfig{VIP: "10.103.97.2:6443", Masters: []string{"10.0.0.1"}, Image: "lvscare:latest"}, ":latest"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tn := newTestNode(t)
+			_, err := RunLocalLB(tt.cfg, tn.Node)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("error = %v, want %q", err, tt.wantErr)
+			}
+			if tn.opened != 0 {
+				t.Errorf("kernel opened before input was validated")
+			}
+		})
+	}
+}
+
+func TestHostsName(t *testing.T) {
+	vip := netip.MustParseAddrPort("10.103.97.2:6443")
+	tests := []struct{ server, want, wantErr string }{
+		{"https://apiserver.cluster.local:6443", "apiserver.cluster.local", ""},
+		{"https://10.103.97.2:6443", "", ""},
+		{"https://[::ffff:10.103.97.2]:6443", "", ""},
+		{"https://apiserver.cluster.local", "", "uses port 443"},
+		{"https://under_score:6443", "", "neither an IP address nor a DNS name"},
+		{"apiserver:6443", "", "not a URL"},
+	}
+	for _, tt := range tests {
+		got, err := HostsName(tt.server, vip)
+		if got != tt.want || (tt.wantErr == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("HostsName(%q) = %q, %v; want %q, error containing %q", tt.server, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+func TestResetLocalLB(t *testing.T) {
+	tn := newTestNode(t)
+	c, err := RunLocalLB(seeds, tn.Node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	// A virtual server we did not create must survive reset.
+	foreign := locallb.VirtualServer{VIP: netip.MustParseAddrPort("10.96.0.1:443"), RealServers: []locallb.RealServer{{Addr: netip.MustParseAddrPort("10.103.97.200:6443"), Weight: 1}}}
+	if err := tn.balancer.Ensure(foreign); err != nil {
+		t.Fatal(err)
+	}
+
+	tn.out.Reset()
+	if err := ResetLocalLB(tn.Node, true); err != nil {
+		t.Fatal(err)
+	}
+	dry := tn.out.String()
+	for _, want := range []string{"[locallb] Would remove the IPVS virtual server 10.103.97.2:6443", "[locallb] Would remove " + filepath.Join(tn.ManifestDir, manifests.FileName), "[locallb] Would remove the " + tn.HostsPath + " line \"10.103.97.2 apiserver.cluster.local # " + HostsMarker + "\""} {
+		if !strings.Contains(dry, want) {
+			t.Errorf("dry-run reset output lacks %q:\n%s", want, dry)
+		}
+	}
+	if _, found, _ := tn.balancer.Get(netip.MustParseAddrPort("10.103.97.2:6443")); !found || !tn.manifestExists() || !strings.Contains(tn.hostsContent(t), HostsMarker) {
+		t.Fatalf("dry-run reset changed the node")
+	}
+
+	for i := 0; i < 2; i++ {
+		if err := ResetLocalLB(tn.Node, false); err != nil {
+			t.Fatalf("reset #%d: %v", i+1, err)
+		}
+	}
+	if _, found, _ := tn.balancer.Get(netip.MustParseAddrPort("10.103.97.2:6443")); found || tn.manifestExists() || len(tn.routes.routes) != 0 {
+		t.Errorf("reset left the load balancer behind")
+	}
+	if got := tn.hostsContent(t); got != seedsHosts+"\n" {
+		t.Errorf("hosts after reset: %q", got)
+	}
+	if _, found, _ := tn.balancer.Get(foreign.VIP); !found {
+		t.Errorf("reset removed a virtual server it did not create")
+	}
+	// A node that never ran the phase: reset needs no kernel.
+	fresh := newTestNode(t)
+	if err := ResetLocalLB(fresh.Node, false); err != nil || fresh.opened != 0 || fresh.out.Len() != 0 {
+		t.Errorf("reset of a fresh node: err=%v opened=%d out=%q", err, fresh.opened, fresh.out)
+	}
+}

@@ -1,0 +1,81 @@
+package phases
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"k8s.io/klog/v2"
+
+	"github.com/sealkube/kubeadm/locallb"
+	"github.com/sealkube/kubeadm/manifests"
+)
+
+// ResetLocalLB removes what the locallb phase left on the node: the virtual
+// server and route recorded in the state file (and nothing else in IPVS),
+// the lvscare manifest and our /etc/hosts line. It is idempotent; with
+// dryRun it only prints what it would remove. The kernel is opened only
+// when a record exists, so nodes that never ran the phase need no IPVS.
+func ResetLocalLB(node Node, dryRun bool) error {
+	var errs []error
+	in := locallb.Installer{StatePath: node.StatePath}
+	st, recorded, err := in.ReadState()
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if recorded {
+		if dryRun {
+			node.printf("Would remove the IPVS virtual server %s and its route (proto %d), recorded in %s", st.VIP, locallb.RouteProtocol, node.statePath())
+		} else if k, err := node.OpenKernel(); err != nil {
+			errs = append(errs, fmt.Errorf("removing the IPVS virtual server %s recorded in %s: %w", st.VIP, node.statePath(), err))
+		} else {
+			err := node.installer(k).Cleanup()
+			if k.Close != nil {
+				k.Close()
+			}
+			if err != nil {
+				errs = append(errs, err)
+			} else {
+				node.printf("Removed the IPVS virtual server %s and its route", st.VIP)
+			}
+		}
+	}
+
+	manifest := filepath.Join(node.ManifestDir, manifests.FileName)
+	if _, err := os.Stat(manifest); err == nil {
+		if dryRun {
+			node.printf("Would remove %s", manifest)
+		} else if err := os.Remove(manifest); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("removing %s: %w", manifest, err))
+		} else {
+			node.printf("Removed %s", manifest)
+		}
+	}
+
+	h := node.hosts()
+	if dryRun {
+		data, err := os.ReadFile(node.HostsPath)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+		for _, l := range strings.Split(string(data), "\n") {
+			if strings.HasSuffix(strings.TrimRight(l, "\r \t"), "# "+HostsMarker) {
+				node.printf("Would remove the %s line %q", node.HostsPath, strings.TrimRight(l, "\r"))
+			}
+		}
+	} else if removed, err := h.Remove(); err != nil {
+		errs = append(errs, err)
+	} else {
+		for _, l := range removed {
+			node.printf("Removed the %s line %q", node.HostsPath, l)
+		}
+	}
+	if len(errs) == 0 {
+		klog.V(1).Info("[locallb] reset done")
+		return nil
+	}
+	return fmt.Errorf("removing the node-local load balancer: %w", errors.Join(errs...))
+}
