@@ -30,12 +30,25 @@ import (
 // It adds no logging flags, so tests can compare it with the tree built by
 // upstream's cmd.NewKubeadmCommand.
 func NewCommand(in io.Reader, out, errOut io.Writer) (*cobra.Command, error) {
+	return newCommand(in, out, errOut, DefaultHost(out))
+}
+
+// newCommand is NewCommand acting on host (tests use temporary paths and
+// an in-memory kernel).
+func newCommand(in io.Reader, out, errOut io.Writer, host Host) (*cobra.Command, error) {
 	if err := registerConfigDefaults(kubeadmscheme.Scheme, binaryVersion()); err != nil {
 		return nil, fmt.Errorf("registering configuration defaults: %w", err)
 	}
 	root := kubeadmcmd.NewKubeadmCommand(in, out, errOut)
-	if err := extendKubeconfigUser(root); err != nil {
-		return nil, err
+	for _, extend := range []func(*cobra.Command) error{
+		extendKubeconfigUser,
+		func(root *cobra.Command) error { return extendJoin(root, host) },
+		func(root *cobra.Command) error { return extendReset(root, host) },
+		func(root *cobra.Command) error { return extendConfigPrint(root, out) },
+	} {
+		if err := extend(root); err != nil {
+			return nil, err
+		}
 	}
 	return root, nil
 }

@@ -82,8 +82,28 @@ func snapshot(root *cobra.Command) map[string]commandInfo {
 // every changed default must be listed here: the test fails on anything
 // unlisted and on any entry that no longer matches.
 var (
-	ourAddedCommands = []string{}
-	ourAddedFlags    = []string{} // "command path --flag"
+	ourAddedCommands = []string{
+		"kubeadm join phase locallb",
+		"kubeadm config print locallb-defaults",
+	}
+	ourAddedFlags = []string{ // "command path --flag"
+		"kubeadm join --master",
+		"kubeadm join --lvscare-image",
+		"kubeadm join --skip-etc-hosts",
+		// `kubeadm join phase locallb` shares these join flags.
+		"kubeadm join phase locallb --master",
+		"kubeadm join phase locallb --lvscare-image",
+		"kubeadm join phase locallb --skip-etc-hosts",
+		"kubeadm join phase locallb --config",
+		"kubeadm join phase locallb --control-plane",
+		"kubeadm join phase locallb --dry-run",
+		"kubeadm join phase locallb --token",
+		"kubeadm join phase locallb --discovery-token",
+		"kubeadm join phase locallb --discovery-token-ca-cert-hash",
+		"kubeadm join phase locallb --discovery-token-unsafe-skip-ca-verification",
+		"kubeadm join phase locallb --discovery-file",
+		"kubeadm join phase locallb --tls-bootstrap-token",
+	}
 	// "command path --flag" -> our default, for flags whose upstream default
 	// we change on purpose.
 	ourChangedDefaults = map[string]string{

@@ -1,0 +1,410 @@
+package app
+
+import (
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"k8s.io/klog/v2"
+	kubeadmscheme "k8s.io/kubernetes/cmd/kubeadm/app/apis/kubeadm/scheme"
+	kubeadmapiv1 "k8s.io/kubernetes/cmd/kubeadm/app/apis/kubeadm/v1beta4"
+	"k8s.io/kubernetes/cmd/kubeadm/app/discovery"
+	configutil "k8s.io/kubernetes/cmd/kubeadm/app/util/config"
+	kubeconfigutil "k8s.io/kubernetes/cmd/kubeadm/app/util/kubeconfig"
+
+	"github.com/sealkube/kubeadm/app/cmd/phases"
+	"github.com/sealkube/kubeadm/app/locallbconfig"
+	"github.com/sealkube/kubeadm/manifests"
+)
+
+// Flags we add to `kubeadm join` (and its `phase locallb`).
+const (
+	flagMaster       = "master"
+	flagLvscareImage = "lvscare-image"
+	flagSkipEtcHosts = "skip-etc-hosts"
+)
+
+// Upstream join flags we read (upstream's names; see cmd/options).
+const (
+	flagConfig       = "config"
+	flagControlPlane = "control-plane"
+	flagDryRun       = "dry-run"
+	flagSkipPhases   = "skip-phases"
+	flagToken        = "token"
+	flagDiscToken    = "discovery-token"
+	flagDiscCAHash   = "discovery-token-ca-cert-hash"
+	flagDiscSkipCA   = "discovery-token-unsafe-skip-ca-verification"
+	flagDiscFile     = "discovery-file"
+	flagTLSBootstrap = "tls-bootstrap-token"
+)
+
+// joinPhaseFlags are the join flags `kubeadm join phase locallb` shares.
+var joinPhaseFlags = []string{flagMaster, flagLvscareImage, flagSkipEtcHosts, flagConfig, flagControlPlane, flagDryRun,
+	flagToken, flagDiscToken, flagDiscCAHash, flagDiscSkipCA, flagDiscFile, flagTLSBootstrap}
+
+// Host is where our command extensions act. Tests replace paths and the
+// kernel; the zero ClusterEndpoint means "token/file discovery through the
+// VIP with upstream's discovery package".
+type Host struct {
+	Node phases.Node
+	// TempDir holds filtered copies of --config files; "" is os.TempDir().
+	TempDir string
+}
+
+// DefaultHost is the real machine; messages go to out.
+func DefaultHost(out io.Writer) Host {
+	return Host{Node: phases.DefaultNode(out, nil)}
+}
+
+type joinFlags struct {
+	masters   []string
+	image     string
+	skipHosts bool
+}
+
+func findCommand(root *cobra.Command, path ...string) (*cobra.Command, error) {
+	c, _, err := root.Find(path)
+	if err != nil || c.Name() != path[len(path)-1] {
+		return nil, fmt.Errorf("upstream command 'kubeadm %s' not found (err: %v): the pinned kubeadm changed its command tree", strings.Join(path, " "), err)
+	}
+	return c, nil
+}
+
+// extendJoin adds the locallb phase to `kubeadm join` at its cobra seams:
+// flags, a RunE that runs the phase before upstream's workflow (and undoes
+// it when the workflow fails), `kubeadm join phase locallb`, the phase list
+// in the help text, and --skip-phases/skipPhases handling.
+func extendJoin(root *cobra.Command, host Host) error {
+	join, err := findCommand(root, "join")
+	if err != nil {
+		return err
+	}
+	phaseCmd, err := findCommand(root, "join", "phase")
+	if err != nil {
+		return err
+	}
+	if join.RunE == nil || join.Flags().Lookup(flagSkipPhases) == nil {
+		return fmt.Errorf("upstream 'kubeadm join' has no RunE or no --%s: the pinned kubeadm changed", flagSkipPhases)
+	}
+	var lb joinFlags
+	fs := join.Flags()
+	fs.StringSliceVar(&lb.masters, flagMaster, nil,
+		"A control-plane apiserver (IP:port) for the node-local load balancer of a worker; repeat the flag or give a comma-separated list. The join endpoint becomes an IPVS virtual server over these masters.")
+	fs.StringVar(&lb.image, flagLvscareImage, manifests.DefaultImage, "The image of the lvscare static pod that health-checks the masters behind the node-local load balancer.")
+	fs.BoolVar(&lb.skipHosts, flagSkipEtcHosts, false, "Do not map the cluster endpoint's DNS name to the VIP in /etc/hosts (your resolver already does).")
+
+	long, err := withPhaseInHelp(join.Long)
+	if err != nil {
+		return err
+	}
+	join.Long = long
+
+	upstream := join.RunE
+	join.RunE = func(cmd *cobra.Command, args []string) error {
+		inv, err := prepareJoin(cmd, args, lb, host)
+		defer inv.cleanup()
+		if err != nil {
+			return err
+		}
+		var changes *phases.Changes
+		if inv.skip {
+			klog.V(1).Infof("[locallb] skipped (skip-phases)")
+		} else if changes, err = phases.RunLocalLB(inv.cfg, inv.node); err != nil {
+			return fmt.Errorf("error execution phase %s: %w", phases.LocalLBName, err)
+		}
+		defer changes.Close()
+		if err := upstream(cmd, args); err != nil {
+			if undone, uerr := changes.Undo(); len(undone) > 0 || uerr != nil {
+				fmt.Fprintf(inv.node.Out, "[locallb] The join failed; undid the node-local load balancer: %s\n", strings.Join(undone, "; "))
+				if uerr != nil {
+					fmt.Fprintf(inv.node.Out, "[locallb] WARNING: undoing was incomplete: %v\n", uerr)
+				}
+			}
+			return err
+		}
+		return nil
+	}
+
+	sub := &cobra.Command{
+		Use:   phases.LocalLBName + " [api-server-endpoint]",
+		Short: phases.LocalLBShort,
+		Long: phases.LocalLBShort + ".\n\nRun alone it is idempotent, and the way to change the master list of a joined worker: " +
+			"the cluster endpoint is then read from /etc/kubernetes/kubelet.conf, so no discovery token is needed.",
+		Example: "  kubeadm join phase locallb 10.103.97.2:6443 --token abcdef.0123456789abcdef \\\n" +
+			"    --discovery-token-ca-cert-hash sha256:... --master 10.103.97.200:6443,10.103.97.201:6443,10.103.97.202:6443",
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			inv, err := prepareJoin(cmd, args, lb, host)
+			defer inv.cleanup()
+			if err != nil {
+				return err
+			}
+			changes, err := phases.RunLocalLB(inv.cfg, inv.node)
+			changes.Close()
+			return err
+		},
+	}
+	for _, name := range joinPhaseFlags {
+		f := join.Flags().Lookup(name)
+		if f == nil {
+			return fmt.Errorf("upstream flag 'kubeadm join --%s' not found: the pinned kubeadm changed its flags", name)
+		}
+		sub.Flags().AddFlag(f)
+	}
+	phaseCmd.AddCommand(sub)
+	return nil
+}
+
+// withPhaseInHelp lists locallb first in the phase list of join's help,
+// aligned with upstream's columns.
+func withPhaseInHelp(long string) (string, error) {
+	const first = "\npreflight "
+	i := strings.Index(long, "```"+first)
+	if i < 0 {
+		return "", fmt.Errorf("the phase list in 'kubeadm join --help' has changed: cannot list the %s phase", phases.LocalLBName)
+	}
+	start := i + len("```\n")
+	end := strings.IndexByte(long[start:], '\n') + start
+	line := long[start:end]
+	col := len(line) - len(strings.TrimLeft(line[len("preflight"):], " "))
+	ours := fmt.Sprintf("%-*s%s\n", col, phases.LocalLBName, phases.LocalLBShort)
+	return long[:start] + ours + long[start:], nil
+}
+
+// joinInvocation is one run of the phase, prepared from flags or config.
+type joinInvocation struct {
+	cfg      phases.LocalLBConfig
+	node     phases.Node
+	skip     bool
+	restores []func()
+}
+
+func (inv *joinInvocation) cleanup() {
+	for i := len(inv.restores) - 1; i >= 0; i-- {
+		inv.restores[i]()
+	}
+}
+
+func flagChanged(fs *pflag.FlagSet, name string) bool {
+	f := fs.Lookup(name)
+	return f != nil && f.Changed
+}
+
+func flagString(fs *pflag.FlagSet, name string) string {
+	if f := fs.Lookup(name); f != nil {
+		return f.Value.String()
+	}
+	return ""
+}
+
+func flagBool(fs *pflag.FlagSet, name string) bool {
+	v, err := fs.GetBool(name)
+	return err == nil && v
+}
+
+func flagSlice(fs *pflag.FlagSet, name string) []string {
+	v, err := fs.GetStringSlice(name)
+	if err != nil {
+		return nil
+	}
+	return v
+}
+
+// prepareJoin reads our settings, strips our phase name from --skip-phases
+// and skipPhases, and gives upstream a --config copy without our document.
+// inv.cleanup restores the flags and removes the copy; call it always.
+func prepareJoin(cmd *cobra.Command, args []string, lb joinFlags, host Host) (*joinInvocation, error) {
+	fs := cmd.Flags()
+	inv := &joinInvocation{node: host.Node}
+	inv.cfg = phases.LocalLBConfig{
+		Masters:      lb.masters,
+		Image:        lb.image,
+		SkipEtcHosts: lb.skipHosts,
+		ControlPlane: flagBool(fs, flagControlPlane),
+		DryRun:       flagBool(fs, flagDryRun),
+	}
+	if len(args) > 0 {
+		inv.cfg.VIP = args[0]
+	}
+
+	skipFlagGiven := flagChanged(fs, flagSkipPhases)
+	if f := fs.Lookup(flagSkipPhases); f != nil {
+		skip := flagSlice(fs, flagSkipPhases)
+		if rest := slices.DeleteFunc(slices.Clone(skip), isOurPhase); len(rest) != len(skip) {
+			inv.skip = true
+			sv := f.Value.(pflag.SliceValue)
+			if err := sv.Replace(rest); err != nil {
+				return inv, err
+			}
+			inv.restores = append(inv.restores, func() { _ = sv.Replace(skip) })
+		}
+	}
+
+	cfgPath := flagString(fs, flagConfig)
+	if cfgPath != "" {
+		for _, name := range []string{flagMaster, flagLvscareImage} {
+			if flagChanged(fs, name) {
+				return inv, fmt.Errorf("can not mix '--config' with --%s: put the load balancer settings in a %s document (apiVersion %s) in %s; `kubeadm config print locallb-defaults` prints an example",
+					name, locallbconfig.Kind, locallbconfig.APIVersion, cfgPath)
+			}
+		}
+		if err := inv.fromConfig(cmd, cfgPath, skipFlagGiven, host); err != nil {
+			return inv, err
+		}
+	}
+	if inv.skip {
+		return inv, nil
+	}
+	if len(inv.cfg.Masters) > 0 && inv.cfg.VIP == "" && !inv.cfg.ControlPlane {
+		return inv, fmt.Errorf("the node-local load balancer needs its VIP: give it as the api-server-endpoint argument, e.g. `kubeadm join 10.103.97.2:6443 --master ...`, or as vip in the %s document", locallbconfig.Kind)
+	}
+	if inv.node.ClusterEndpoint == nil {
+		cfgForDiscovery := flagString(fs, flagConfig) // the filtered copy, when there is one
+		inv.node.ClusterEndpoint = func(vip netip.AddrPort) (string, error) {
+			return discoverClusterEndpoint(fs, cfgForDiscovery, vip)
+		}
+	}
+	return inv, nil
+}
+
+func isOurPhase(name string) bool {
+	return strings.EqualFold(strings.TrimSpace(name), phases.LocalLBName)
+}
+
+// fromConfig reads our document and the JoinConfiguration from the --config
+// file and, when upstream must not see something in it, points --config at
+// a filtered copy.
+func (inv *joinInvocation) fromConfig(cmd *cobra.Command, cfgPath string, skipFlagGiven bool, host Host) error {
+	data, err := os.ReadFile(cfgPath)
+	if err != nil {
+		return fmt.Errorf("reading the config file %s: %w", cfgPath, err)
+	}
+	file, err := locallbconfig.Parse(cfgPath, data)
+	if err != nil {
+		return err
+	}
+	filtered := file.Ours != nil
+	if i := file.Find("JoinConfiguration"); i >= 0 {
+		m, err := file.Fields(i)
+		if err != nil {
+			return err
+		}
+		if locallbconfig.Has(m, "controlPlane") {
+			inv.cfg.ControlPlane = true
+		}
+		if v, ok := m["dryRun"].(bool); ok && v {
+			inv.cfg.DryRun = true
+		}
+		if inv.cfg.VIP == "" {
+			inv.cfg.VIP = locallbconfig.String(m, "discovery", "bootstrapToken", "apiServerEndpoint")
+		}
+		skip := locallbconfig.StringSlice(m, "skipPhases")
+		rest := slices.DeleteFunc(slices.Clone(skip), isOurPhase)
+		switch {
+		case skipFlagGiven && len(skip) > 0 && len(flagSlice(cmd.Flags(), flagSkipPhases)) == 0:
+			// --skip-phases with only locallb: upstream now sees an empty
+			// flag and would fall back to the file's list, but a given
+			// flag overrides the file's list upstream: drop the list.
+			locallbconfig.SetStringSlice(m, nil, "skipPhases")
+			filtered = true
+		case len(rest) != len(skip):
+			// Upstream's runner rejects phase names it does not know.
+			if !skipFlagGiven {
+				inv.skip = true
+			}
+			locallbconfig.SetStringSlice(m, rest, "skipPhases")
+			filtered = true
+		}
+		if filtered {
+			if err := file.SetFields(i, m); err != nil {
+				return err
+			}
+		}
+	}
+	if o := file.Ours; o != nil {
+		if o.VIP != "" {
+			inv.cfg.VIP = o.VIP
+		}
+		inv.cfg.Masters = o.Masters
+		if o.Image != "" {
+			inv.cfg.Image = o.Image
+		}
+		inv.cfg.SkipEtcHosts = inv.cfg.SkipEtcHosts || o.SkipEtcHosts
+	}
+	if !filtered {
+		return nil
+	}
+	return inv.useFilteredCopy(cmd.Flags().Lookup(flagConfig), cfgPath, file.UpstreamBytes(), host)
+}
+
+// useFilteredCopy writes data to a private temporary file with cfgPath's
+// base name and points the --config flag at it until cleanup.
+func (inv *joinInvocation) useFilteredCopy(f *pflag.Flag, cfgPath string, data []byte, host Host) error {
+	dir, err := os.MkdirTemp(host.TempDir, "kubeadm-locallb-")
+	if err != nil {
+		return fmt.Errorf("creating a temporary directory for the filtered %s: %w", cfgPath, err)
+	}
+	inv.restores = append(inv.restores, func() { os.RemoveAll(dir) })
+	copyPath := filepath.Join(dir, filepath.Base(cfgPath))
+	if err := os.WriteFile(copyPath, data, 0o600); err != nil {
+		return fmt.Errorf("writing the filtered copy of %s: %w", cfgPath, err)
+	}
+	old := f.Value.String()
+	if err := f.Value.Set(copyPath); err != nil {
+		return err
+	}
+	inv.restores = append(inv.restores, func() { _ = f.Value.Set(old) })
+	return nil
+}
+
+// discoverClusterEndpoint runs upstream's discovery (token or file, with CA
+// pinning when configured) through the VIP and returns the server that
+// cluster-info publishes: the endpoint the kubelet will use.
+func discoverClusterEndpoint(fs *pflag.FlagSet, cfgPath string, vip netip.AddrPort) (string, error) {
+	ext := &kubeadmapiv1.JoinConfiguration{}
+	if cfgPath == "" {
+		token := flagString(fs, flagToken)
+		discToken := flagString(fs, flagDiscToken)
+		if discToken == "" {
+			discToken = token
+		}
+		ext.Discovery.TLSBootstrapToken = flagString(fs, flagTLSBootstrap)
+		if ext.Discovery.TLSBootstrapToken == "" {
+			ext.Discovery.TLSBootstrapToken = token
+		}
+		if file := flagString(fs, flagDiscFile); file != "" {
+			ext.Discovery.File = &kubeadmapiv1.FileDiscovery{KubeConfigPath: file}
+		} else {
+			ext.Discovery.BootstrapToken = &kubeadmapiv1.BootstrapTokenDiscovery{
+				APIServerEndpoint:        vip.String(),
+				Token:                    discToken,
+				CACertHashes:             flagSlice(fs, flagDiscCAHash),
+				UnsafeSkipCAVerification: flagBool(fs, flagDiscSkipCA),
+			}
+		}
+		kubeadmscheme.Scheme.Default(ext)
+	}
+	cfg, err := configutil.LoadOrDefaultJoinConfiguration(cfgPath, ext, configutil.LoadOrDefaultConfigurationOptions{SkipCRIDetect: true})
+	if err != nil {
+		return "", err
+	}
+	if cfg.Discovery.BootstrapToken != nil {
+		cfg.Discovery.BootstrapToken.APIServerEndpoint = vip.String()
+	}
+	kc, err := discovery.For(nil, cfg)
+	if err != nil {
+		return "", err
+	}
+	_, cluster, err := kubeconfigutil.GetClusterFromKubeConfig(kc)
+	if err != nil {
+		return "", err
+	}
+	return cluster.Server, nil
+}

@@ -1,0 +1,311 @@
+package app
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	kubeadmcmd "k8s.io/kubernetes/cmd/kubeadm/app/cmd"
+
+	"github.com/sealkube/kubeadm/app/cmd/phases"
+	"github.com/sealkube/kubeadm/locallb/fake"
+	"github.com/sealkube/kubeadm/manifests"
+)
+
+type memRoutes map[netip.Addr]netip.Addr
+
+func (m memRoutes) Ensure(vip, via netip.Addr) (bool, error) {
+	if _, ok := m[vip]; ok {
+		return false, nil
+	}
+	m[vip] = via
+	return true, nil
+}
+func (m memRoutes) Remove(vip netip.Addr) error { delete(m, vip); return nil }
+
+// fakeJoin is a kubeadm command tree whose upstream `join` RunE is replaced
+// by a recorder, extended by extendJoin on a temporary node.
+type fakeJoin struct {
+	root     *cobra.Command
+	out      *bytes.Buffer
+	node     phases.Node
+	balancer *fake.Balancer
+	routes   memRoutes
+	// What upstream's join saw when it ran.
+	upstreamRan   bool
+	upstreamSkip  []string
+	upstreamCfg   string // content of the --config file upstream was given
+	upstreamSawLB bool   // the virtual server existed when upstream ran
+	upstreamErr   error
+}
+
+const seedVIP = "10.103.97.2:6443"
+
+var seedsJoin = []string{"join", seedVIP, "--token", "abcdef.0123456789abcdef", "--discovery-token-unsafe-skip-ca-verification",
+	"--master", "10.103.97.200:6443", "--master", "10.103.97.201:6443,10.103.97.202:6443"}
+
+func newFakeJoin(t *testing.T) *fakeJoin {
+	t.Helper()
+	f := &fakeJoin{out: &bytes.Buffer{}, balancer: &fake.Balancer{}, routes: memRoutes{}}
+	dir := t.TempDir()
+	f.node = phases.Node{
+		Out:               f.out,
+		ManifestDir:       filepath.Join(dir, "manifests"),
+		HostsPath:         filepath.Join(dir, "hosts"),
+		StatePath:         filepath.Join(dir, "state.json"),
+		KubeletKubeconfig: filepath.Join(dir, "kubelet.conf"),
+		OpenKernel: func() (phases.Kernel, error) {
+			return phases.Kernel{Balancer: f.balancer, Routes: f.routes}, nil
+		},
+		ClusterEndpoint: func(netip.AddrPort) (string, error) { return "https://apiserver.cluster.local:6443", nil },
+	}
+	if err := os.WriteFile(f.node.HostsPath, []byte("127.0.0.1 localhost\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f.root = kubeadmcmd.NewKubeadmCommand(strings.NewReader(""), f.out, io.Discard)
+	join, _, _ := f.root.Find([]string{"join"})
+	join.RunE = func(cmd *cobra.Command, args []string) error {
+		f.upstreamRan = true
+		f.upstreamSkip, _ = cmd.Flags().GetStringSlice("skip-phases")
+		if p, _ := cmd.Flags().GetString("config"); p != "" {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Errorf("upstream's --config %s: %v", p, err)
+			}
+			f.upstreamCfg = string(b)
+		}
+		_, f.upstreamSawLB, _ = f.balancer.Get(netip.MustParseAddrPort(seedVIP))
+		return f.upstreamErr
+	}
+	if err := extendJoin(f.root, Host{Node: f.node, TempDir: t.TempDir()}); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *fakeJoin) run(args ...string) error {
+	f.root.SetArgs(args)
+	f.root.SetOut(f.out)
+	f.root.SetErr(f.out)
+	return f.root.Execute()
+}
+
+func (f *fakeJoin) hosts(t *testing.T) string {
+	b, err := os.ReadFile(f.node.HostsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// touched reports whether the node differs from its initial state.
+func (f *fakeJoin) touched(t *testing.T) bool {
+	_, err := os.Stat(filepath.Join(f.node.ManifestDir, manifests.FileName))
+	_, found, _ := f.balancer.Get(netip.MustParseAddrPort(seedVIP))
+	return err == nil || found || len(f.routes) > 0 || f.hosts(t) != "127.0.0.1 localhost\n"
+}
+
+// kernelWrites counts balancer calls that could change the kernel.
+func (f *fakeJoin) kernelWrites() int {
+	n := 0
+	for _, c := range f.balancer.Calls() {
+		if c.Method != "Get" {
+			n++
+		}
+	}
+	return n
+}
+
+func TestJoinRunsLocalLBBeforeUpstream(t *testing.T) {
+	f := newFakeJoin(t)
+	if err := f.run(seedsJoin...); err != nil {
+		t.Fatalf("%v\n%s", err, f.out)
+	}
+	if !f.upstreamRan || !f.upstreamSawLB {
+		t.Fatalf("upstream ran=%v, saw the virtual server=%v: the phase must run first", f.upstreamRan, f.upstreamSawLB)
+	}
+	vs, _, _ := f.balancer.Get(netip.MustParseAddrPort(seedVIP))
+	if len(vs.RealServers) != 3 {
+		t.Errorf("repeated and comma-separated --master: got %+v", vs.RealServers)
+	}
+	if !strings.Contains(f.hosts(t), "10.103.97.2 apiserver.cluster.local # "+phases.HostsMarker) {
+		t.Errorf("hosts: %q", f.hosts(t))
+	}
+}
+
+func TestJoinUndoesWhenUpstreamFails(t *testing.T) {
+	f := newFakeJoin(t)
+	f.upstreamErr = errors.New("preflight failed")
+	err := f.run(seedsJoin...)
+	if err == nil || err.Error() != "preflight failed" {
+		t.Fatalf("error = %v, want upstream's", err)
+	}
+	if f.touched(t) {
+		t.Errorf("the failed join left the node changed:\n%s", f.out)
+	}
+	for _, want := range []string{"[locallb] The join failed; undid the node-local load balancer: ", "removed the IPVS virtual server 10.103.97.2:6443", "removed " + filepath.Join(f.node.ManifestDir, manifests.FileName), "removed the " + f.node.HostsPath + " line"} {
+		if !strings.Contains(f.out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, f.out)
+		}
+	}
+}
+
+func TestJoinSkipAndNoop(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		wantOut  string // "" means: we print nothing
+		wantSkip []string
+	}{
+		{"skip-phases locallb", append(append([]string{}, seedsJoin...), "--skip-phases", "locallb,preflight"), "", []string{"preflight"}},
+		{"skip-phases locallb alone", append(append([]string{}, seedsJoin...), "--skip-phases=locallb"), "", []string{}},
+		{"control plane", append(append([]string{}, seedsJoin...), "--control-plane"), "[locallb] Skipping: this node joins as a control-plane node", nil},
+		{"no masters", []string{"join", seedVIP, "--token", "abcdef.0123456789abcdef"}, "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeJoin(t)
+			if err := f.run(tt.args...); err != nil {
+				t.Fatal(err)
+			}
+			if !f.upstreamRan || f.touched(t) || f.kernelWrites() > 0 {
+				t.Errorf("upstream ran=%v; node touched=%v; kernel writes %d", f.upstreamRan, f.touched(t), f.kernelWrites())
+			}
+			if tt.wantOut == "" && f.out.Len() != 0 || !strings.Contains(f.out.String(), tt.wantOut) || strings.Count(f.out.String(), "\n") > 1 {
+				t.Errorf("output %q, want %q", f.out, tt.wantOut)
+			}
+			if tt.wantSkip != nil && strings.Join(f.upstreamSkip, ",") != strings.Join(tt.wantSkip, ",") {
+				t.Errorf("upstream saw --skip-phases %q, want %q", f.upstreamSkip, tt.wantSkip)
+			}
+		})
+	}
+}
+
+func TestJoinDryRunChangesNothing(t *testing.T) {
+	f := newFakeJoin(t)
+	if err := f.run(append(append([]string{}, seedsJoin...), "--dry-run")...); err != nil {
+		t.Fatal(err)
+	}
+	if f.touched(t) || f.kernelWrites() > 0 || !f.upstreamRan {
+		t.Errorf("dry run touched the node (or skipped upstream)")
+	}
+	if !strings.Contains(f.out.String(), "[locallb] Would program the IPVS virtual server 10.103.97.2:6443") {
+		t.Errorf("dry-run output:\n%s", f.out)
+	}
+}
+
+const joinConfigWithDoc = `apiVersion: kubeadm.k8s.io/v1beta4
+kind: JoinConfiguration
+discovery:
+  bootstrapToken:
+    apiServerEndpoint: 10.103.97.2:6443
+    token: abcdef.0123456789abcdef
+    unsafeSkipCAVerification: true
+skipPhases:
+- locallb
+- preflight
+---
+apiVersion: locallb.sealkube.io/v1alpha1
+kind: LocalLoadBalancerConfiguration
+masters: [10.103.97.200:6443, 10.103.97.201:6443]
+`
+
+func TestJoinConfigDocument(t *testing.T) {
+	f := newFakeJoin(t)
+	cfg := writeConfig(t, strings.Replace(joinConfigWithDoc, "- locallb\n", "", 1))
+	if err := f.run("join", "--config", cfg); err != nil {
+		t.Fatalf("%v\n%s", err, f.out)
+	}
+	vs, _, _ := f.balancer.Get(netip.MustParseAddrPort(seedVIP))
+	if len(vs.RealServers) != 2 {
+		t.Errorf("masters from the document: %+v", vs)
+	}
+	if strings.Contains(f.upstreamCfg, "LocalLoadBalancerConfiguration") || !strings.Contains(f.upstreamCfg, "kind: JoinConfiguration") {
+		t.Errorf("upstream was given:\n%s", f.upstreamCfg)
+	}
+	if p, _ := f.root.Flags().GetString("config"); p != "" {
+		t.Errorf("root has a --config flag? %q", p)
+	}
+
+	// skipPhases: [locallb, preflight] in the file: upstream sees only preflight.
+	f = newFakeJoin(t)
+	if err := f.run("join", "--config", writeConfig(t, joinConfigWithDoc)); err != nil {
+		t.Fatal(err)
+	}
+	if f.touched(t) || !strings.Contains(f.upstreamCfg, "skipPhases:\n- preflight\n") || strings.Contains(f.upstreamCfg, "locallb") {
+		t.Errorf("skipPhases locallb in the file: touched=%v, upstream was given:\n%s", f.touched(t), f.upstreamCfg)
+	}
+
+	// --skip-phases locallb with a file list: the flag wins, as upstream.
+	f = newFakeJoin(t)
+	if err := f.run("join", "--config", writeConfig(t, joinConfigWithDoc), "--skip-phases", "locallb"); err != nil {
+		t.Fatal(err)
+	}
+	if f.touched(t) || strings.Contains(f.upstreamCfg, "skipPhases") || len(f.upstreamSkip) != 0 {
+		t.Errorf("--skip-phases locallb over a file list: upstream saw %q and\n%s", f.upstreamSkip, f.upstreamCfg)
+	}
+}
+
+func TestJoinConfigErrors(t *testing.T) {
+	tests := []struct {
+		name, cfg string
+		extra     []string
+		wantErr   string
+	}{
+		{"--master with --config", joinConfigWithDoc, []string{"--master", "10.0.0.1"}, "can not mix '--config' with --master: put the load balancer settings in a LocalLoadBalancerConfiguration document"},
+		{"unknown field", joinConfigWithDoc + "mastres: [10.0.0.1]\n", nil, `unknown field "mastres"`},
+		{"wrong version", strings.Replace(joinConfigWithDoc, "locallb.sealkube.io/v1alpha1", "locallb.sealkube.io/v1", 1), nil, `unknown document apiVersion "locallb.sealkube.io/v1"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeJoin(t)
+			err := f.run(append([]string{"join", "--config", writeConfig(t, tt.cfg)}, tt.extra...)...)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("error = %v, want %q", err, tt.wantErr)
+			}
+			if f.upstreamRan || f.touched(t) {
+				t.Errorf("ran upstream or touched the node after a config error")
+			}
+		})
+	}
+}
+
+func TestJoinPhaseLocalLBAlone(t *testing.T) {
+	f := newFakeJoin(t)
+	args := append([]string{"join", "phase", "locallb"}, seedsJoin[1:]...)
+	for i := 0; i < 2; i++ {
+		if err := f.run(args...); err != nil {
+			t.Fatalf("run #%d: %v\n%s", i+1, err, f.out)
+		}
+	}
+	if f.upstreamRan {
+		t.Errorf("`join phase locallb` ran upstream's join")
+	}
+	if got := strings.Count(f.hosts(t), phases.HostsMarker); got != 1 {
+		t.Errorf("hosts has %d of our lines after two runs", got)
+	}
+	if vs, _, _ := f.balancer.Get(netip.MustParseAddrPort(seedVIP)); len(vs.RealServers) != 3 {
+		t.Errorf("virtual server: %+v", vs)
+	}
+}
+
+func TestJoinHelpListsThePhase(t *testing.T) {
+	f := newFakeJoin(t)
+	join, _, _ := f.root.Find([]string{"join"})
+	i := strings.Index(join.Long, "```\n")
+	lines := strings.Split(join.Long[i+4:], "\n")
+	if !strings.HasPrefix(lines[0], "locallb ") || !strings.HasPrefix(lines[1], "preflight ") {
+		t.Fatalf("phase list starts %q, %q", lines[0], lines[1])
+	}
+	col := func(l string) int { return len(l) - len(strings.TrimLeft(l[strings.IndexByte(l, ' '):], " ")) }
+	if col(lines[0]) != col(lines[1]) {
+		t.Errorf("locallb's description is not aligned:\n%s\n%s", lines[0], lines[1])
+	}
+}
