@@ -44,6 +44,7 @@ func newCommand(in io.Reader, out, errOut io.Writer, host Host) (*cobra.Command,
 		extendKubeconfigUser,
 		func(root *cobra.Command) error { return extendJoin(root, host) },
 		func(root *cobra.Command) error { return extendReset(root, host) },
+		func(root *cobra.Command) error { return extendInit(root, host) },
 		func(root *cobra.Command) error { return extendConfigPrint(root, out) },
 	} {
 		if err := extend(root); err != nil {
