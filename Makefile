@@ -48,9 +48,11 @@ vendor: ## Regenerate vendor/ from go.mod.
 bench: ## Compare binary size and run time with upstream kubeadm built from the same module.
 	hack/bench-compat.sh
 
-.PHONY: print-version
+.PHONY: print-version print-ldflags
 print-version:
 	@echo $(KUBE_VERSION)
+print-ldflags:
+	@echo "$(LDFLAGS)"
 
 .PHONY: clean
 clean:
