@@ -53,11 +53,15 @@ type Summary struct {
 	DoneOK  bool
 	// Panic is the kernel panic line, if the kernel panicked.
 	Panic string
+	// Failures holds, per binary, the "--- FAIL: TestX" names and a Go
+	// "panic:" line seen between its START and RESULT markers.
+	Failures map[string][]string
+	current  string
 }
 
 // NewSummary starts an empty summary for markers carrying nonce.
 func NewSummary(nonce string) *Summary {
-	return &Summary{Nonce: nonce, Results: map[string]bool{}}
+	return &Summary{Nonce: nonce, Results: map[string]bool{}, Failures: map[string][]string{}}
 }
 
 // Observe feeds one console line (trailing CR/LF allowed).
@@ -71,6 +75,7 @@ func (s *Summary) Observe(line string) {
 	// look for the marker anywhere rather than only at the start.
 	i := strings.Index(line, prefix+" "+s.Nonce+" ")
 	if i < 0 {
+		s.observeTestOutput(line)
 		return
 	}
 	f := strings.Fields(line[i+len(prefix)+len(s.Nonce)+2:])
@@ -80,16 +85,36 @@ func (s *Summary) Observe(line string) {
 	switch {
 	case f[0] == "START" && len(f) == 2:
 		s.Started = append(s.Started, f[1])
+		s.current = f[1]
 	case f[0] == "RESULT" && len(f) == 3 && (f[2] == "PASS" || f[2] == "FAIL"):
 		if _, seen := s.Results[f[1]]; !seen {
 			s.Order = append(s.Order, f[1])
 		}
 		s.Results[f[1]] = f[2] == "PASS"
+		s.current = ""
 	case f[0] == "ERROR":
 		s.Errors = append(s.Errors, strings.Join(f[1:], " "))
 	case f[0] == "DONE" && len(f) == 2 && (f[1] == "PASS" || f[1] == "FAIL"):
 		s.Done = true
 		s.DoneOK = f[1] == "PASS"
+	}
+}
+
+// observeTestOutput remembers which tests of the running binary failed, so
+// the verdict can name them.
+func (s *Summary) observeTestOutput(line string) {
+	if s.current == "" {
+		return
+	}
+	trimmed := strings.TrimSpace(line)
+	if name, ok := strings.CutPrefix(trimmed, "--- FAIL: "); ok {
+		if f := strings.Fields(name); len(f) > 0 {
+			s.Failures[s.current] = append(s.Failures[s.current], f[0])
+		}
+		return
+	}
+	if strings.HasPrefix(line, "panic: ") {
+		s.Failures[s.current] = append(s.Failures[s.current], line)
 	}
 }
 
@@ -111,6 +136,8 @@ func (s *Summary) Verdict(expected []string) error {
 			probs = append(probs, fmt.Sprintf("%s: started but no result marker (hung or VM died)", name))
 		case !ok:
 			probs = append(probs, fmt.Sprintf("%s: no result marker (never ran)", name))
+		case !pass && len(s.Failures[name]) > 0:
+			probs = append(probs, fmt.Sprintf("%s: FAIL (%s)", name, strings.Join(s.Failures[name], "; ")))
 		case !pass:
 			probs = append(probs, fmt.Sprintf("%s: FAIL", name))
 		}

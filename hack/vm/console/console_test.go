@@ -30,6 +30,14 @@ func TestVerdict(t *testing.T) {
 			wantErr:  []string{"b: FAIL"},
 		},
 		{
+			name: "failed tests and a timeout panic are named",
+			lines: []string{StartLine(n, "a"), "--- FAIL: TestIntegrationX (0.00s)", "    --- FAIL: TestIntegrationX/sub (0.00s)",
+				"--- PASS: TestIntegrationY (0.01s)", "panic: test timed out after 10s", ResultLine(n, "a", false),
+				StartLine(n, "b"), ResultLine(n, "b", true), "--- FAIL: TestAfterResult", DoneLine(n, false)},
+			expected: []string{"a", "b"},
+			wantErr:  []string{"a: FAIL (TestIntegrationX; TestIntegrationX/sub; panic: test timed out after 10s)"},
+		},
+		{
 			name:     "fake marker with wrong nonce is ignored",
 			lines:    []string{ResultLine("other", "a", true), DoneLine("other", true)},
 			expected: []string{"a"},
