@@ -75,7 +75,7 @@ func run(cfg vmconfig.Config) bool {
 	allPass := true
 	for _, name := range names {
 		fmt.Println(console.StartLine(cfg.Nonce, name))
-		ok := runTest(name, cfg)
+		ok := runTest(vmconfig.TestsDir, name, cfg)
 		fmt.Println(console.ResultLine(cfg.Nonce, name, ok))
 		allPass = allPass && ok
 	}
@@ -179,8 +179,10 @@ func testBinaries(dir string) ([]string, error) {
 	return names, nil
 }
 
-func runTest(name string, cfg vmconfig.Config) bool {
-	dir := filepath.Join(vmconfig.TestsDir, name)
+// runTest runs testsDir/name/name.test in its directory, output to the
+// console; true means it exited 0.
+func runTest(testsDir, name string, cfg vmconfig.Config) bool {
+	dir := filepath.Join(testsDir, name)
 	timeout := time.Duration(cfg.TestTimeout)
 	args := append([]string{"-test.v", "-test.run", "Integration", "-test.timeout", timeout.String()}, cfg.TestArgs...)
 	// The binary's own -test.timeout panics with goroutine dumps first; this
