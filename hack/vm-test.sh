@@ -161,6 +161,7 @@ if [ -z "$kpkg" ]; then
 	echo "$kpkg" >"$KDIR/current"
 fi
 moddir=$(ls -d "$KDIR/$kpkg"/root/lib/modules/*/ 2>/dev/null | head -n1)
+moddir=${moddir%/}
 [ -n "$moddir" ] || die "no lib/modules/<version> in $KDIR/$kpkg/root: delete $KDIR and retry"
 phase "kernel: $kpkg ($(basename "$moddir"))"
 
