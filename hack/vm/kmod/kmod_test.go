@@ -167,7 +167,7 @@ func TestOpenErrors(t *testing.T) {
 func TestModinfoDependsRealModule(t *testing.T) {
 	dir := os.Getenv("VMTEST_KERNEL_MODULES")
 	if dir == "" {
-		t.Skip("set VMTEST_KERNEL_MODULES=<cache>/kernel/<pkg>/root/lib/modules/<version> (hack/vm-test.sh fills the cache) to check .modinfo parsing on real modules")
+		t.Skip("set VMTEST_KERNEL_MODULES to the absolute path of <cache>/kernel/<pkg>/root/lib/modules/<version> (hack/vm-test.sh fills the cache) to check .modinfo parsing on real modules")
 	}
 	tree, err := Open(dir)
 	if err != nil {
