@@ -9,6 +9,7 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 )
 
 // Helpers for the gated integration tests: everything they create lives in
@@ -48,7 +49,7 @@ func newNetns(t *testing.T) (netns.NsHandle, *netlink.Handle) {
 	}
 	orig.Close()
 	runtime.UnlockOSThread()
-	h, err := netlink.NewHandleAt(ns)
+	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
 	if err != nil {
 		ns.Close()
 		t.Fatalf("netlink handle in the new namespace: %v", err)
