@@ -111,3 +111,8 @@ func (m *memBalancer) setFail(err error) {
 	defer m.mu.Unlock()
 	m.fail = err
 }
+
+type (
+	locallbVS = locallb.VirtualServer
+	locallbRS = locallb.RealServer
+)

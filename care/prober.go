@@ -71,19 +71,36 @@ func NewHTTPProber(cfg ProbeConfig, userAgent string) (*HTTPProber, error) {
 		}
 	}
 	dialer := &net.Dialer{KeepAlive: 30 * time.Second}
+	watch := func(c net.Conn, addr string) net.Conn {
+		ap, err := netip.ParseAddrPort(addr)
+		if err != nil {
+			return c
+		}
+		return &watchedConn{Conn: c, addr: ap, lost: p.lost}
+	}
 	p.transport = &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			c, err := dialer.DialContext(ctx, network, addr)
 			if err != nil {
 				return nil, err
 			}
-			ap, perr := netip.ParseAddrPort(addr)
-			if perr != nil {
-				return c, nil
-			}
-			return &watchedConn{Conn: c, addr: ap, lost: p.lost}, nil
+			return watch(c, addr), nil
 		},
-		TLSClientConfig:     tlsConfig,
+		// The TLS layer is watched, not the socket under it: a peer that
+		// shuts down cleanly sends close_notify, which ends the TLS stream
+		// without any error from the socket.
+		DialTLSContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			raw, err := dialer.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			tc := tls.Client(raw, tlsConfig.Clone())
+			if err := tc.HandshakeContext(ctx); err != nil {
+				_ = raw.Close()
+				return nil, err
+			}
+			return watch(tc, addr), nil
+		},
 		MaxIdleConnsPerHost: 1,
 		IdleConnTimeout:     90 * time.Second,
 		DisableCompression:  true,
