@@ -84,9 +84,9 @@ func Main(ctx context.Context, cfg Config, version string, newBalancer BalancerF
 		}
 		defer hp.Close()
 		prober = hp
-		if cfg.Probe.Scheme == "https" && cfg.Probe.InsecureSkipVerify {
-			log.Info("not verifying real server certificates", "ca-file-missing", DefaultCAFile)
-		}
+	}
+	for _, n := range cfg.Notes {
+		log.Info(n)
 	}
 	var metrics *Metrics
 	if cfg.MetricsAddress != "" && !cfg.RunOnce && !cfg.Clean {

@@ -160,7 +160,12 @@ func (k *Core) Done(rs netip.AddrPort, started, now time.Time, err error) (Trans
 	// fall/rise consecutive results do not cost fall/rise intervals. A
 	// draining server waits a full interval: that is its drain time.
 	if k.pending(s) {
-		s.due = now.Add(k.retry)
+		// Counted from the start: a probe that timed out has already
+		// waited, a refused one has not.
+		s.due = started.Add(k.retry)
+		if s.due.Before(now) {
+			s.due = now
+		}
 	} else {
 		s.due = started.Add(k.interval)
 		if s.due.Before(now) {

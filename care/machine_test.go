@@ -167,9 +167,9 @@ func TestCoreDetectsAndReadds(t *testing.T) {
 		{name: "refused, found by a dropped connection", prober: down(m0, 10*time.Second, 20*time.Second, refused), kick: 10 * time.Second,
 			maxDrain: 100*time.Millisecond + 2*time.Millisecond, maxAdd: time.Second + 100*time.Millisecond + 4*time.Millisecond},
 		{name: "black hole", prober: down(m0, 10*time.Second, 20*time.Second, blackHole),
-			minDrain: 2 * 400 * time.Millisecond, maxDrain: time.Second + 2*400*time.Millisecond + 100*time.Millisecond, maxAdd: time.Second + 100*time.Millisecond + 4*time.Millisecond},
+			minDrain: 2 * 400 * time.Millisecond, maxDrain: time.Second + 2*400*time.Millisecond, maxAdd: time.Second + 100*time.Millisecond + 4*time.Millisecond},
 		{name: "slow beyond the timeout", prober: down(m0, 10*time.Second, 20*time.Second, slow),
-			minDrain: 2 * 400 * time.Millisecond, maxDrain: time.Second + 2*400*time.Millisecond + 100*time.Millisecond, maxAdd: time.Second + 100*time.Millisecond + 4*time.Millisecond},
+			minDrain: 2 * 400 * time.Millisecond, maxDrain: time.Second + 2*400*time.Millisecond, maxAdd: time.Second + 100*time.Millisecond + 4*time.Millisecond},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

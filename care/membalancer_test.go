@@ -116,3 +116,5 @@ type (
 	locallbVS = locallb.VirtualServer
 	locallbRS = locallb.RealServer
 )
+
+type lbT = locallb.Balancer

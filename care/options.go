@@ -114,6 +114,8 @@ type Config struct {
 	LogLevel      slog.Level
 	// MetricsAddress is empty when the endpoint is disabled.
 	MetricsAddress string
+	// Notes are facts about the configuration worth one log line at start.
+	Notes []string
 }
 
 // ProbeConfig describes the HTTP(S) health probe.
@@ -244,7 +246,11 @@ func (o *Options) Validate() (Config, error) {
 			// Public lvscare never verifies; without the cluster CA we do
 			// the same rather than failing every probe.
 			cfg.Probe.InsecureSkipVerify = true
+			cfg.Notes = append(cfg.Notes, fmt.Sprintf("not verifying real server certificates: no CA bundle at %s (pass --ca-file)", o.CAFile))
 		}
+	}
+	if o.HealthScheme == "https" && o.InsecureSkipVerify {
+		cfg.Notes = append(cfg.Notes, "not verifying real server certificates: --health-insecure-skip-verify is set")
 	}
 	return cfg, errors.Join(errs...)
 }
