@@ -274,4 +274,3 @@ func procRSS(pid int) (int64, error) {
 	}
 	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
 }
-

@@ -52,6 +52,9 @@ type serverState struct {
 	// kicked is when a lost connection last triggered an extra probe; it
 	// bounds such probes to one per retry interval.
 	kicked time.Time
+	// kickedInFlight: a connection was lost while a probe was running; that
+	// probe may have passed just before, so probe again once it is done.
+	kickedInFlight bool
 }
 
 // Core is the daemon's pure logic: health hysteresis per real server, the
@@ -172,6 +175,10 @@ func (k *Core) Done(rs netip.AddrPort, started, now time.Time, err error) (Trans
 			s.due = now
 		}
 	}
+	if s.kickedInFlight {
+		s.kickedInFlight = false
+		s.due = now
+	}
 	if s.phase != from {
 		return Transition{Server: rs, From: from, To: s.phase}, true
 	}
@@ -197,10 +204,14 @@ func (k *Core) Cancel(rs netip.AddrPort, now time.Time) {
 // make the daemon spin.
 func (k *Core) Kick(rs netip.AddrPort, now time.Time) bool {
 	s := k.byAddr[rs]
-	if s == nil || s.inFlight || (!s.kicked.IsZero() && now.Sub(s.kicked) < k.retry) {
+	if s == nil || (!s.kicked.IsZero() && now.Sub(s.kicked) < k.retry) {
 		return false
 	}
 	s.kicked = now
+	if s.inFlight {
+		s.kickedInFlight = true
+		return true
+	}
 	if now.Before(s.due) {
 		s.due = now
 	}

@@ -313,6 +313,24 @@ func TestCoreKickIsRateLimited(t *testing.T) {
 	}
 }
 
+func TestCoreKickDuringAProbeReprobes(t *testing.T) {
+	k := NewCore(defaultCore(m0), t0)
+	k.Due(t0)
+	// The connection drops while the probe runs; the probe still passed.
+	if !k.Kick(m0, t0.Add(time.Millisecond)) {
+		t.Fatal("kick during a probe refused")
+	}
+	done := t0.Add(2 * time.Millisecond)
+	k.Done(m0, t0, done, nil)
+	if due := k.Due(done); len(due) != 1 {
+		t.Fatalf("after a pass that raced a lost connection Due = %v, want m0 re-probed at once", due)
+	}
+	k.Done(m0, done, done.Add(time.Millisecond), nil)
+	if due := k.Due(done.Add(2 * time.Millisecond)); len(due) != 0 {
+		t.Fatalf("the extra probe repeats: Due = %v", due)
+	}
+}
+
 func TestSameVirtualServer(t *testing.T) {
 	a := locallb.VirtualServer{VIP: vip, RealServers: []locallb.RealServer{{Addr: m0, Weight: 1}, {Addr: m1, Weight: 0}}}
 	tests := []struct {
