@@ -64,6 +64,32 @@ func waitFor(tb testing.TB, lb *memBalancer, what string, cond func() bool) time
 	}
 }
 
+// benchLogger logs the daemon at debug level to LVSCARE_BENCH_LOG, when set,
+// to explain outliers.
+func benchLogger(tb testing.TB) *slog.Logger {
+	path := os.Getenv("LVSCARE_BENCH_LOG")
+	if path == "" {
+		return slog.New(slog.DiscardHandler)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { f.Close() })
+	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+func benchLog(tb testing.TB, format string, args ...any) {
+	if path := os.Getenv("LVSCARE_BENCH_LOG"); path != "" {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		defer f.Close()
+		fmt.Fprintf(f, "time=%s BENCH %s\n", time.Now().Format(time.RFC3339Nano), fmt.Sprintf(format, args...))
+	}
+}
+
 type samples []time.Duration
 
 func (s samples) pct(p float64) time.Duration {
@@ -109,7 +135,7 @@ func BenchmarkFailover(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				d := NewDaemon(cfg, lb, p, slog.New(slog.DiscardHandler), nil)
+				d := NewDaemon(cfg, lb, p, benchLogger(b), nil)
 				ctx, cancel := context.WithCancel(context.Background())
 				done := make(chan error, 1)
 				go func() { done <- d.Run(ctx) }()
@@ -121,6 +147,7 @@ func BenchmarkFailover(b *testing.B) {
 					// Fail at a random phase of the probe interval.
 					time.Sleep(rand.N(cfg.Interval))
 					start := time.Now()
+					benchLog(b, "failing %s", ms[0].addr)
 					sc.fail(ms[0])
 					outAt := waitFor(b, lb, "out of rotation", func() bool {
 						w, ok := lb.weights(vip)[ms[0].addr]

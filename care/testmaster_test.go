@@ -91,6 +91,9 @@ func (m *testMaster) kill() {
 	m.srv = nil
 	m.mu.Unlock()
 	if srv != nil {
+		// Listener first: a dead process accepts nothing after its
+		// connections drop, and the daemon re-probes at once when they do.
+		_ = srv.Listener.Close()
 		srv.CloseClientConnections()
 		srv.Close()
 	}
