@@ -73,7 +73,10 @@ func Main(ctx context.Context, cfg Config, version string, newBalancer BalancerF
 	if err != nil {
 		return fmt.Errorf("opening the kernel load balancer: %w", err)
 	}
-	if c, ok := lb.(io.Closer); ok {
+	switch c := lb.(type) {
+	case io.Closer:
+		defer c.Close()
+	case interface{ Close() }: // *locallb.IPVS
 		defer c.Close()
 	}
 	var prober Prober

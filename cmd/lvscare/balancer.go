@@ -1,14 +1,12 @@
 package main
 
 import (
-	"errors"
-
 	"github.com/sealkube/kubeadm/locallb"
 )
 
-// newBalancer opens the kernel backend. The IPVS implementation of
-// locallb.Balancer is written on another branch; until it is merged here this
-// says so instead of pretending to program the kernel.
+// newBalancer opens the IPVS backend. locallb.NewIPVS checks that the kernel
+// has IPVS (loading the modules when it can) before it touches moby/ipvs,
+// which would otherwise report success on a kernel without it.
 func newBalancer() (locallb.Balancer, error) {
-	return nil, errors.New("this lvscare build has no kernel backend yet: the IPVS implementation of locallb.Balancer is not merged; wire it in cmd/lvscare/balancer.go")
+	return locallb.NewIPVS(locallb.IPVSOptions{})
 }
