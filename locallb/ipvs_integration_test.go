@@ -146,6 +146,19 @@ func newBackend(t *testing.T, name, hostCIDR, nsCIDR string, port uint16) *backe
 	if err != nil {
 		t.Fatal(err)
 	}
+	ipv6 := netip.MustParsePrefix(hostCIDR).Addr().Is6()
+	if ipv6 {
+		// No DAD on either end, or the root side's link-local stays
+		// tentative for a second or two and the kernel sends no neighbour
+		// solicitation for the other backend's link (see disableDAD).
+		if err := disableDAD(name); err != nil {
+			t.Fatalf("disabling DAD on %s: %v", name, err)
+		}
+		inNetns(t, ns, func() { err = disableDAD(name + "p") })
+		if err != nil {
+			t.Fatalf("disabling DAD on %sp: %v", name, err)
+		}
+	}
 	addAddr(t, root, hostLink, hostCIDR)
 	if err := root.LinkSetUp(hostLink); err != nil {
 		t.Fatal(err)
@@ -157,6 +170,10 @@ func newBackend(t *testing.T, name, hostCIDR, nsCIDR string, port uint16) *backe
 	addAddr(t, h, peer, nsCIDR)
 	if err := h.LinkSetUp(peer); err != nil {
 		t.Fatal(err)
+	}
+	if ipv6 {
+		waitAddrsSettled(t, root, hostLink)
+		waitAddrsSettled(t, h, peer)
 	}
 	hostIP := netip.MustParsePrefix(hostCIDR).Addr()
 	if err := h.RouteAdd(&netlink.Route{LinkIndex: peer.Attrs().Index, Gw: net.IP(hostIP.AsSlice())}); err != nil {
