@@ -1,9 +1,13 @@
 package main
 
 import (
+	"errors"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/sealkube/kubeadm/locallb"
 )
 
 // The daemon image must stay small: no k8s.io/kubernetes in its link graph.
@@ -33,9 +37,14 @@ func TestDoesNotLinkKubernetes(t *testing.T) {
 	}
 }
 
-func TestNoBackendSaysSo(t *testing.T) {
+// On a kernel without IPVS the daemon must refuse to start with the reason,
+// not run on moby/ipvs's silent no-ops.
+func TestNoIPVSSaysSo(t *testing.T) {
+	if _, err := os.Stat("/proc/net/ip_vs"); err == nil {
+		t.Skip("this kernel has IPVS; the refusal path needs a kernel without it")
+	}
 	lb, err := newBalancer()
-	if lb != nil || err == nil || !strings.Contains(err.Error(), "IPVS") {
-		t.Fatalf("newBalancer() = %v, %v; want no balancer and an error saying the IPVS backend is missing", lb, err)
+	if lb != nil || !errors.Is(err, locallb.ErrIPVSUnavailable) || !strings.Contains(err.Error(), "modprobe ip_vs") {
+		t.Fatalf("newBalancer() = %v, %v; want no balancer and ErrIPVSUnavailable naming the fix", lb, err)
 	}
 }
