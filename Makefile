@@ -32,8 +32,23 @@ demo: build ## Build, then show offline what the tool does, in a temporary direc
 	KUBEADM=$(BIN)/kubeadm hack/demo.sh
 
 .PHONY: test
-test: ## Unit, compatibility, certificate and offline tests (what CI runs).
+test: unit vm-test ## What CI runs: unit tests, then the real-kernel tests in a VM.
+
+.PHONY: unit
+unit: ## Unit, compatibility, certificate and offline tests; no root needed.
 	$(GOTEST) ./...
+
+.PHONY: vm-test
+vm-test: ## Real-kernel (IPVS) integration tests in a qemu VM; installs qemu and a Debian kernel if missing.
+	hack/vm-test.sh
+
+.PHONY: lvscare
+lvscare: ## Build the care daemon: _output/bin/lvscare.
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$(KUBE_VERSION)" -o $(BIN)/lvscare ./cmd/lvscare
+
+.PHONY: image
+image: ## OCI image archive of the care daemon, without a Docker daemon: _output/lvscare-image.tar.
+	VERSION=$(KUBE_VERSION) hack/build-image.sh
 
 .PHONY: verify
 verify: ## gofmt, go vet, vendor/ matches go mod vendor.
@@ -48,9 +63,11 @@ vendor: ## Regenerate vendor/ from go.mod.
 bench: ## Compare binary size and run time with upstream kubeadm built from the same module.
 	hack/bench-compat.sh
 
-.PHONY: print-version
+.PHONY: print-version print-ldflags
 print-version:
 	@echo $(KUBE_VERSION)
+print-ldflags:
+	@echo "$(LDFLAGS)"
 
 .PHONY: clean
 clean:

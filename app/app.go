@@ -67,7 +67,11 @@ func Run(in io.Reader, out, errOut io.Writer, args []string) error {
 	// one line.
 	// Structured entries are formatted by textlogger into the same filter;
 	// klog's own -v check still decides what is logged.
-	logFilter := certs.NewWarningFilter(os.Stderr)
+	announce := false
+	if cmd, _, err := root.Find(args); err == nil {
+		announce = certs.IssuesCertificates(cmd.CommandPath())
+	}
+	logFilter := certs.NewWarningFilter(os.Stderr, announce)
 	logger := textlogger.NewLogger(textlogger.NewConfig(textlogger.Output(logFilter), textlogger.Verbosity(math.MaxInt32)))
 	klog.SetLoggerWithOptions(logger, klog.WriteKlogBuffer(logFilter.WriteKlogBuffer))
 	root.SetArgs(args)

@@ -325,7 +325,7 @@ func TestControllerManagerSigningDuration(t *testing.T) {
 // command; we print one line instead, and keep unrelated warnings.
 func TestValidityWarningReplaced(t *testing.T) {
 	var out bytes.Buffer
-	f := certs.NewWarningFilter(&out)
+	f := certs.NewWarningFilter(&out, true)
 	f.WriteKlogBuffer([]byte("W1121 validation.go:79] WARNING: certificateValidityPeriod: the value 876000h0m0s is more than the recommended default for certificate expiration: 8760h0m0s\n"))
 	f.WriteKlogBuffer([]byte("W1121 validation.go:79] WARNING: caCertificateValidityPeriod: the value 876000h0m0s is more than the recommended default for CA certificate expiration: 87600h0m0s\n"))
 	f.WriteKlogBuffer([]byte("W1121 kubeconfig.go:95] WARNING: the specified certificate validity period 876000h0m0s is longer than the default duration 8760h0m0s, this may increase security risks.\n"))
@@ -334,5 +334,32 @@ func TestValidityWarningReplaced(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if len(lines) != 2 || !strings.Contains(lines[0], "876000h") || lines[1]+"\n" != other {
 		t.Errorf("want one replacement line then the unrelated warning, got:\n%s", out.String())
+	}
+
+	out.Reset()
+	quiet := certs.NewWarningFilter(&out, false)
+	quiet.WriteKlogBuffer([]byte("W1121 validation.go:79] WARNING: certificateValidityPeriod: the value 876000h0m0s is more than the recommended default for certificate expiration: 8760h0m0s\n"))
+	quiet.WriteKlogBuffer([]byte(other))
+	if out.String() != other {
+		t.Errorf("a command that issues no certificate should drop the validity warning and keep others, got:\n%s", out.String())
+	}
+}
+
+func TestIssuesCertificates(t *testing.T) {
+	for path, want := range map[string]bool{
+		"kubeadm init":                   true,
+		"kubeadm init phase certs all":   true,
+		"kubeadm join":                   true,
+		"kubeadm certs renew apiserver":  true,
+		"kubeadm kubeconfig user":        true,
+		"kubeadm upgrade apply":          true,
+		"kubeadm config images list":     false,
+		"kubeadm certs check-expiration": false,
+		"kubeadm initialize":             false,
+		"kubeadm version":                false,
+	} {
+		if got := certs.IssuesCertificates(path); got != want {
+			t.Errorf("IssuesCertificates(%q) = %v, want %v", path, got, want)
+		}
 	}
 }

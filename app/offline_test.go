@@ -122,6 +122,9 @@ func TestOfflineByDefault(t *testing.T) {
 	if len(targets) != 0 {
 		t.Errorf("config images list connected to %v; want no connection", targets)
 	}
+	if strings.Contains(out, "Certificates are valid") {
+		t.Errorf("config images list issues no certificate but printed the validity line:\n%s", out)
+	}
 	if !strings.Contains(out, "registry.k8s.io/kube-apiserver:"+binaryVersion()) {
 		t.Errorf("config images list should list kube-apiserver:%s:\n%s", binaryVersion(), out)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 )
 
@@ -18,15 +19,32 @@ var validityWarnings = [][]byte{
 }
 
 // WarningFilter passes klog's formatted output through to an io.Writer,
-// replacing upstream's certificate-validity warnings with a single line.
+// replacing upstream's certificate-validity warnings with at most one line.
 type WarningFilter struct {
-	out  io.Writer
-	once sync.Once
+	out      io.Writer
+	announce bool
+	once     sync.Once
 }
 
-// NewWarningFilter returns a filter that writes to out.
-func NewWarningFilter(out io.Writer) *WarningFilter {
-	return &WarningFilter{out: out}
+// NewWarningFilter returns a filter that writes to out. With announce, the
+// first validity warning becomes one line about the validity in use; without
+// it (commands that issue no certificate, such as `config images list`)
+// validity warnings are dropped.
+func NewWarningFilter(out io.Writer, announce bool) *WarningFilter {
+	return &WarningFilter{out: out, announce: announce}
+}
+
+// IssuesCertificates reports whether the kubeadm command at commandPath
+// (e.g. "kubeadm init phase certs all") may generate or renew certificates,
+// which is where the validity line is worth a user's attention.
+func IssuesCertificates(commandPath string) bool {
+	for _, prefix := range []string{"kubeadm init", "kubeadm join", "kubeadm certs renew", "kubeadm certs generate-csr",
+		"kubeadm kubeconfig user", "kubeadm upgrade apply", "kubeadm upgrade node"} {
+		if commandPath == prefix || strings.HasPrefix(commandPath, prefix+" ") {
+			return true
+		}
+	}
+	return false
 }
 
 // WriteKlogBuffer receives one formatted klog entry; it has the signature
@@ -34,6 +52,9 @@ func NewWarningFilter(out io.Writer) *WarningFilter {
 func (f *WarningFilter) WriteKlogBuffer(entry []byte) {
 	for _, w := range validityWarnings {
 		if bytes.Contains(entry, w) {
+			if !f.announce {
+				return
+			}
 			f.once.Do(func() {
 				fmt.Fprintf(f.out, "[certs] Certificates are valid for longer than upstream kubeadm recommends (this build defaults to %dh, 100 years); "+
 					"set certificateValidityPeriod and caCertificateValidityPeriod in the ClusterConfiguration to change it\n",

@@ -9,10 +9,12 @@ import (
 	"fmt"
 	"net/netip"
 	"path/filepath"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/yaml"
 
 	"github.com/sealkube/kubeadm/internal/atomicfile"
@@ -32,6 +34,14 @@ const (
 	defaultHealthPath   = "/healthz"
 	defaultHealthScheme = "https"
 	modulesDir          = "/lib/modules"
+	// pkiDir holds the cluster CA (ca.crt) the daemon verifies masters with.
+	pkiDir = "/etc/kubernetes/pki"
+
+	// ourImagePrefix marks our build of the daemon, which serves /healthz on
+	// daemonHealthPort (care.DefaultMetricsAddress); the public lvscare
+	// image has no such endpoint and gets no liveness probe.
+	ourImagePrefix   = "ghcr.io/sealkube/lvscare:"
+	daemonHealthPort = 10296
 )
 
 // Options describes one lvscare static pod.
@@ -46,9 +56,22 @@ type Options struct {
 	HealthPath   string
 	HealthScheme string
 	// LivenessProbe is the kubelet's probe of the care daemon itself. Nil
-	// renders none: the daemon's health endpoint is not there yet; set it
-	// (e.g. an HTTPGet on 127.0.0.1) once it is.
+	// means DefaultLivenessProbe for our image and none for other images.
 	LivenessProbe *corev1.Probe
+}
+
+// DefaultLivenessProbe checks our daemon's /healthz on the node's loopback
+// (the pod uses the host network), which fails when its loop is stuck.
+func DefaultLivenessProbe() *corev1.Probe {
+	return &corev1.Probe{
+		ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
+			Host: "127.0.0.1", Path: "/healthz", Port: intstr.FromInt32(daemonHealthPort), Scheme: corev1.URISchemeHTTP,
+		}},
+		InitialDelaySeconds: 10,
+		PeriodSeconds:       10,
+		TimeoutSeconds:      5,
+		FailureThreshold:    3,
+	}
 }
 
 func (o Options) withDefaults() Options {
@@ -60,6 +83,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.HealthScheme == "" {
 		o.HealthScheme = defaultHealthScheme
+	}
+	if o.LivenessProbe == nil && strings.HasPrefix(o.Image, ourImagePrefix) {
+		o.LivenessProbe = DefaultLivenessProbe()
 	}
 	return o
 }
@@ -132,6 +158,7 @@ func Pod(o Options) (*corev1.Pod, error) {
 		return nil, err
 	}
 	hostPathDir := corev1.HostPathDirectory
+	hostPathDirOrCreate := corev1.HostPathDirectoryOrCreate
 	return &corev1.Pod{
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
 		ObjectMeta: metav1.ObjectMeta{
@@ -167,12 +194,20 @@ func Pod(o Options) (*corev1.Pod, error) {
 						Drop: []corev1.Capability{"ALL"},
 					},
 				},
-				VolumeMounts: []corev1.VolumeMount{{Name: "lib-modules", MountPath: modulesDir, ReadOnly: true}},
+				VolumeMounts: []corev1.VolumeMount{
+					{Name: "lib-modules", MountPath: modulesDir, ReadOnly: true},
+					{Name: "k8s-certs", MountPath: pkiDir, ReadOnly: true},
+				},
 			}},
 			Volumes: []corev1.Volume{{
 				Name: "lib-modules",
 				VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{
 					Path: modulesDir, Type: &hostPathDir,
+				}},
+			}, {
+				Name: "k8s-certs",
+				VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{
+					Path: pkiDir, Type: &hostPathDirOrCreate,
 				}},
 			}},
 		},

@@ -112,10 +112,22 @@ func TestPodShape(t *testing.T) {
 		t.Errorf("security context = %+v", c.SecurityContext)
 	case !reflect.DeepEqual(c.SecurityContext.Capabilities.Add, []corev1.Capability{"NET_ADMIN", "SYS_MODULE"}):
 		t.Errorf("capabilities = %v", c.SecurityContext.Capabilities.Add)
-	case len(c.VolumeMounts) != 1 || c.VolumeMounts[0].MountPath != "/lib/modules" || !c.VolumeMounts[0].ReadOnly:
-		t.Errorf("mounts = %+v", c.VolumeMounts)
-	case c.LivenessProbe != nil:
-		t.Errorf("liveness probe set without being asked for")
+	case len(c.VolumeMounts) != 2 || c.VolumeMounts[0].MountPath != "/lib/modules" || !c.VolumeMounts[0].ReadOnly ||
+		c.VolumeMounts[1].MountPath != "/etc/kubernetes/pki" || !c.VolumeMounts[1].ReadOnly:
+		t.Errorf("mounts = %+v, want /lib/modules and /etc/kubernetes/pki, read-only", c.VolumeMounts)
+	case c.LivenessProbe == nil || c.LivenessProbe.HTTPGet == nil || c.LivenessProbe.HTTPGet.Port.IntValue() != 10296 || c.LivenessProbe.HTTPGet.Host != "127.0.0.1":
+		t.Errorf("our image should get the daemon's /healthz liveness probe on 127.0.0.1:10296, got %+v", c.LivenessProbe)
+	}
+
+	// The public lvscare image has no health endpoint: no default probe.
+	public := goldenCases[0].opts
+	public.Image = "ghcr.io/labring/lvscare:v4.3.7"
+	p, err = Pod(public)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Spec.Containers[0].LivenessProbe != nil {
+		t.Errorf("public lvscare image got a liveness probe it cannot answer: %+v", p.Spec.Containers[0].LivenessProbe)
 	}
 }
 

@@ -1,0 +1,113 @@
+package care
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sealkube/kubeadm/locallb"
+)
+
+// BalancerFactory opens the kernel load balancer; it is called only after
+// the flags are valid, so --help and bad flags need no privileges.
+type BalancerFactory func() (locallb.Balancer, error)
+
+// NewCommand returns the lvscare command tree: "care" (the daemon) and
+// "version". newProber may be nil for the HTTP prober.
+func NewCommand(version string, newBalancer BalancerFactory, out, errOut io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "lvscare",
+		Short:         "Keeps a node-local IPVS virtual server pointing at the healthy control-plane nodes",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(out)
+	root.SetErr(errOut)
+
+	opts := NewOptions()
+	careCmd := &cobra.Command{
+		Use:   "care",
+		Short: "Probe every real server and keep the virtual server to the healthy ones",
+		Long: `care creates the virtual server --vs with the real servers --rs, probes every
+real server each --interval, drains one (weight 0) after --fall failed probes,
+deletes it on the next failure and adds it back after --rise passed probes.
+When every probe fails, all real servers are kept (fail open). The virtual
+server is restored within --restore-period when something deletes or changes
+it. SIGTERM exits leaving the rules in place; --clean deletes them and exits.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := opts.Validate()
+			if err != nil {
+				return fmt.Errorf("invalid flags:\n%w", err)
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			return Main(ctx, cfg, version, newBalancer, errOut)
+		},
+	}
+	opts.RegisterFlags(careCmd.Flags())
+	root.AddCommand(careCmd, &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		Run:   func(cmd *cobra.Command, _ []string) { fmt.Fprintln(cmd.OutOrStdout(), version) },
+	})
+	return root
+}
+
+// Main runs the daemon described by cfg, logging to logOut.
+func Main(ctx context.Context, cfg Config, version string, newBalancer BalancerFactory, logOut io.Writer) error {
+	log := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	if err := raiseNetAdmin(); err != nil {
+		// Running as root or without file capabilities is fine; the
+		// balancer will say clearly if it lacks the privilege.
+		log.Debug("could not raise CAP_NET_ADMIN", "err", err)
+	}
+	lb, err := newBalancer()
+	if err != nil {
+		return fmt.Errorf("opening the kernel load balancer: %w", err)
+	}
+	switch c := lb.(type) {
+	case io.Closer:
+		defer c.Close()
+	case interface{ Close() }: // *locallb.IPVS
+		defer c.Close()
+	}
+	var prober Prober
+	if !cfg.Clean {
+		hp, err := NewHTTPProber(cfg.Probe, "lvscare/"+version)
+		if err != nil {
+			return err
+		}
+		defer hp.Close()
+		prober = hp
+	}
+	for _, n := range cfg.Notes {
+		log.Info(n)
+	}
+	var metrics *Metrics
+	if cfg.MetricsAddress != "" && !cfg.RunOnce && !cfg.Clean {
+		metrics = NewMetrics()
+	}
+	d := NewDaemon(cfg, lb, prober, log, metrics)
+
+	if metrics == nil {
+		return d.Run(ctx)
+	}
+	l, err := Listen(cfg.MetricsAddress)
+	if err != nil {
+		return err
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- Serve(sctx, l, Handler(metrics, d.Healthy)) }()
+	runErr := d.Run(sctx)
+	cancel()
+	return errors.Join(runErr, <-serveErr)
+}

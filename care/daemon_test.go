@@ -1,0 +1,364 @@
+package care
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+const waitLimit = 10 * time.Second
+
+// fastConfig keeps the integration tests quick: the logic is the same as
+// with the defaults, only scaled down.
+func fastConfig(vip netip.AddrPort, masters ...*testMaster) Config {
+	cfg := Config{
+		VIP:           vip,
+		Interval:      100 * time.Millisecond,
+		RetryInterval: 20 * time.Millisecond,
+		RestorePeriod: 20 * time.Millisecond,
+		Rise:          2,
+		Fall:          2,
+		Probe:         ProbeConfig{Scheme: "https", Path: "/healthz", Timeout: 60 * time.Millisecond, InsecureSkipVerify: true},
+	}
+	for _, m := range masters {
+		cfg.RealServers = append(cfg.RealServers, m.addr)
+	}
+	return cfg
+}
+
+type running struct {
+	d       *Daemon
+	lb      *memBalancer
+	metrics *Metrics
+	logs    *syncBuffer
+	cancel  context.CancelFunc
+	done    chan error
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func startDaemon(t *testing.T, cfg Config, lb *memBalancer) *running {
+	t.Helper()
+	p, err := NewHTTPProber(cfg.Probe, "lvscare-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	r := &running{lb: lb, metrics: NewMetrics(), logs: logs, done: make(chan error, 1)}
+	r.d = NewDaemon(cfg, lb, p, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), r.metrics)
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel = cancel
+	go func() { r.done <- r.d.Run(ctx) }()
+	t.Cleanup(func() {
+		r.stop(t)
+		p.Close()
+	})
+	return r
+}
+
+func (r *running) stop(t *testing.T) {
+	t.Helper()
+	r.cancel()
+	select {
+	case err, ok := <-r.done:
+		if ok && err != nil {
+			t.Errorf("Run returned %v, want nil on shutdown", err)
+		}
+		if ok {
+			close(r.done)
+		}
+	case <-time.After(waitLimit):
+		t.Fatal("Run did not return after cancel")
+	}
+}
+
+func weightIs(lb *memBalancer, rs netip.AddrPort, want int) func() bool {
+	return func() bool {
+		w, ok := lb.weights(vip)[rs]
+		return ok && w == want
+	}
+}
+
+func absent(lb *memBalancer, rs netip.AddrPort) func() bool {
+	return func() bool {
+		ws := lb.weights(vip)
+		_, ok := ws[rs]
+		return ws != nil && !ok
+	}
+}
+
+func TestDaemonRemovesAndReaddsAFailingMaster(t *testing.T) {
+	tests := []struct {
+		name    string
+		fail    func(m *testMaster)
+		recover func(m *testMaster)
+	}{
+		{"killed (refused)", (*testMaster).kill, (*testMaster).revive},
+		{"frozen (never answers)", (*testMaster).freeze, (*testMaster).thaw},
+		{"slow beyond the timeout", func(m *testMaster) { m.setDelay(time.Second) }, func(m *testMaster) { m.setDelay(0) }},
+		{"answers 500", func(m *testMaster) { m.setStatus(500) }, func(m *testMaster) { m.setStatus(200) }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ms := []*testMaster{newTestMaster(t), newTestMaster(t), newTestMaster(t)}
+			lb := newMemBalancer()
+			r := startDaemon(t, fastConfig(vip, ms...), lb)
+			for _, m := range ms {
+				eventually(t, waitLimit, "master active at start", weightIs(lb, m.addr, 1))
+			}
+			tc.fail(ms[0])
+			eventually(t, waitLimit, "failing master removed", absent(lb, ms[0].addr))
+			for _, m := range ms[1:] {
+				if w, ok := lb.weights(vip)[m.addr]; !ok || w != 1 {
+					t.Fatalf("healthy master %s has weight %d (present %v), want 1", m.addr, w, ok)
+				}
+			}
+			tc.recover(ms[0])
+			eventually(t, waitLimit, "recovered master added back", weightIs(lb, ms[0].addr, 1))
+			if got := testutil.ToFloat64(r.metrics.transitions.WithLabelValues(vip.String(), ms[0].addr.String(), "removed")); got != 1 {
+				t.Errorf("removed transitions of %s = %v, want 1", ms[0].addr, got)
+			}
+			logs := r.logs.String()
+			for _, want := range []string{"draining it (weight 0)", "removed it", "added back"} {
+				if !strings.Contains(logs, want) {
+					t.Errorf("logs lack %q:\n%s", want, logs)
+				}
+			}
+		})
+	}
+}
+
+func TestDaemonDrainsBeforeDeleting(t *testing.T) {
+	ms := []*testMaster{newTestMaster(t), newTestMaster(t)}
+	lb := newMemBalancer()
+	cfg := fastConfig(vip, ms...)
+	cfg.Interval = 500 * time.Millisecond // a visible drain period
+	startDaemon(t, cfg, lb)
+	eventually(t, waitLimit, "master active at start", weightIs(lb, ms[0].addr, 1))
+	ms[0].setStatus(503)
+	eventually(t, waitLimit, "failing master drained (weight 0)", weightIs(lb, ms[0].addr, 0))
+	eventually(t, waitLimit, "drained master deleted", absent(lb, ms[0].addr))
+}
+
+func TestDaemonFailsOpen(t *testing.T) {
+	ms := []*testMaster{newTestMaster(t), newTestMaster(t), newTestMaster(t)}
+	lb := newMemBalancer()
+	r := startDaemon(t, fastConfig(vip, ms...), lb)
+	for _, m := range ms {
+		eventually(t, waitLimit, "master active at start", weightIs(lb, m.addr, 1))
+	}
+	for _, m := range ms {
+		m.kill()
+	}
+	eventually(t, waitLimit, "fail open", func() bool {
+		return testutil.ToFloat64(r.metrics.failOpen.WithLabelValues(vip.String())) == 1
+	})
+	// Fail open means every master is back at weight 1 (the last one never left).
+	for _, m := range ms {
+		eventually(t, waitLimit, "all masters kept while all fail", weightIs(lb, m.addr, 1))
+	}
+	if n := strings.Count(r.logs.String(), "fail open"); n != 1 {
+		t.Errorf("fail open logged %d times, want once:\n%s", n, r.logs.String())
+	}
+	ms[1].revive()
+	eventually(t, waitLimit, "only the live master kept", func() bool {
+		ws := lb.weights(vip)
+		return len(ws) == 1 && ws[ms[1].addr] == 1
+	})
+}
+
+func TestDaemonRestoresAFlushedVirtualServer(t *testing.T) {
+	ms := []*testMaster{newTestMaster(t), newTestMaster(t)}
+	lb := newMemBalancer()
+	r := startDaemon(t, fastConfig(vip, ms...), lb)
+	eventually(t, waitLimit, "virtual server created", weightIs(lb, ms[1].addr, 1))
+	if err := lb.Delete(vip); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, waitLimit, "virtual server restored", func() bool { return len(lb.weights(vip)) == 2 })
+	// Someone changing a weight is repaired too.
+	if err := lb.SetWeight(vip, ms[0].addr, 0); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, waitLimit, "weight repaired", weightIs(lb, ms[0].addr, 1))
+	eventually(t, waitLimit, "restores counted", func() bool {
+		return testutil.ToFloat64(r.metrics.restores.WithLabelValues(vip.String())) >= 2
+	})
+}
+
+func TestDaemonSurvivesBalancerErrors(t *testing.T) {
+	ms := []*testMaster{newTestMaster(t)}
+	lb := newMemBalancer()
+	r := startDaemon(t, fastConfig(vip, ms...), lb)
+	eventually(t, waitLimit, "virtual server created", weightIs(lb, ms[0].addr, 1))
+	lb.setFail(errors.New("netlink: operation not permitted"))
+	eventually(t, waitLimit, "errors counted", func() bool {
+		return testutil.ToFloat64(r.metrics.lbErrors.WithLabelValues("get")) >= 3
+	})
+	if n := strings.Count(r.logs.String(), "operation not permitted"); n < 1 || n > 5 {
+		t.Errorf("balancer error logged %d times, want 1..5 (rate limited)", n)
+	}
+	if err := r.d.Healthy(time.Now()); err != nil {
+		t.Errorf("loop still turns but Healthy = %v", err)
+	}
+	lb.setFail(nil)
+	if err := lb.Delete(vip); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, waitLimit, "virtual server restored after the errors", weightIs(lb, ms[0].addr, 1))
+}
+
+func TestDaemonStopLeavesRulesInPlace(t *testing.T) {
+	ms := []*testMaster{newTestMaster(t)}
+	lb := newMemBalancer()
+	r := startDaemon(t, fastConfig(vip, ms...), lb)
+	eventually(t, waitLimit, "virtual server created", weightIs(lb, ms[0].addr, 1))
+	r.stop(t)
+	if w := lb.weights(vip); w[ms[0].addr] != 1 {
+		t.Fatalf("after stop the virtual server is %v, want it left in place", w)
+	}
+}
+
+func TestDaemonRunOnce(t *testing.T) {
+	live, dead := newTestMaster(t), newTestMaster(t)
+	dead.kill()
+	tests := []struct {
+		name    string
+		masters []*testMaster
+		want    map[netip.AddrPort]int
+	}{
+		{"keeps the live master", []*testMaster{live, dead}, map[netip.AddrPort]int{live.addr: 1}},
+		{"keeps all when all fail", []*testMaster{dead}, map[netip.AddrPort]int{dead.addr: 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := fastConfig(vip, tc.masters...)
+			cfg.RunOnce = true
+			lb := newMemBalancer()
+			p, err := NewHTTPProber(cfg.Probe, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			if err := NewDaemon(cfg, lb, p, nil, nil).Run(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			got := lb.weights(vip)
+			if len(got) != len(tc.want) {
+				t.Fatalf("after run-once %v, want %v", got, tc.want)
+			}
+			for k, v := range tc.want {
+				if got[k] != v {
+					t.Fatalf("after run-once %v, want %v", got, tc.want)
+				}
+			}
+		})
+	}
+}
+
+func TestDaemonClean(t *testing.T) {
+	lb := newMemBalancer()
+	m := newTestMaster(t)
+	if err := lb.Ensure(vsOf(m.addr)); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fastConfig(vip)
+	cfg.Clean = true
+	if err := NewDaemon(cfg, lb, nil, nil, nil).Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if w := lb.weights(vip); w != nil {
+		t.Fatalf("after --clean the virtual server is %v, want it deleted", w)
+	}
+	lb.setFail(errors.New("boom"))
+	err := NewDaemon(cfg, lb, nil, nil, nil).Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), vip.String()) {
+		t.Fatalf("failing clean = %v, want an error naming %s", err, vip)
+	}
+}
+
+func TestDaemonStartFailsClearly(t *testing.T) {
+	lb := newMemBalancer()
+	lb.setFail(errors.New("no IPVS in this kernel"))
+	m := newTestMaster(t)
+	err := NewDaemon(fastConfig(vip, m), lb, nil, nil, nil).Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "no IPVS in this kernel") || !strings.Contains(err.Error(), vip.String()) {
+		t.Fatalf("Run with a broken balancer = %v, want an error naming the VIP and the cause", err)
+	}
+}
+
+func TestHealthEndpoint(t *testing.T) {
+	ms := []*testMaster{newTestMaster(t)}
+	lb := newMemBalancer()
+	r := startDaemon(t, fastConfig(vip, ms...), lb)
+	eventually(t, waitLimit, "virtual server created", weightIs(lb, ms[0].addr, 1))
+	srv := httptest.NewServer(Handler(r.metrics, r.d.Healthy))
+	defer srv.Close()
+	get := func(path string) (int, string) {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("/healthz"); code != 200 {
+		t.Fatalf("/healthz = %d %q, want 200", code, body)
+	}
+	eventually(t, waitLimit, "probe metrics", func() bool {
+		_, body := get("/metrics")
+		return strings.Contains(body, "lvscare_probe_duration_seconds_bucket") && strings.Contains(body, `lvscare_real_server_up{real_server="`+ms[0].addr.String())
+	})
+	// A loop that stops turning is reported.
+	if err := r.d.Healthy(time.Now().Add(time.Hour)); err == nil {
+		t.Fatal("Healthy an hour after the last loop = nil, want an error")
+	}
+	unhealthy := httptest.NewServer(Handler(nil, func(time.Time) error { return errors.New("stuck") }))
+	defer unhealthy.Close()
+	resp, err := http.Get(unhealthy.URL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("/healthz of a stuck daemon = %d, want 503", resp.StatusCode)
+	}
+}
+
+func vsOf(rs ...netip.AddrPort) (vs locallbVS) {
+	vs.VIP = vip
+	for _, a := range rs {
+		vs.RealServers = append(vs.RealServers, locallbRS{Addr: a, Weight: 1})
+	}
+	return vs
+}

@@ -1,0 +1,283 @@
+package care
+
+import (
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/sealkube/kubeadm/locallb"
+)
+
+// Phase is where a real server stands in the virtual server.
+type Phase int
+
+const (
+	// Active: in the virtual server with weight 1.
+	Active Phase = iota
+	// Draining: still present with weight 0, so established connections
+	// finish while new ones go elsewhere.
+	Draining
+	// Removed: absent from the virtual server.
+	Removed
+)
+
+func (p Phase) String() string {
+	switch p {
+	case Active:
+		return "active"
+	case Draining:
+		return "draining"
+	case Removed:
+		return "removed"
+	}
+	return "unknown"
+}
+
+// Transition is one change of a real server's phase.
+type Transition struct {
+	Server   netip.AddrPort
+	From, To Phase
+}
+
+type serverState struct {
+	addr   netip.AddrPort
+	phase  Phase
+	passes int // consecutive
+	fails  int // consecutive
+	// lastErr is the last probe failure, kept for logs.
+	lastErr error
+
+	due      time.Time
+	inFlight bool
+	// kicked is when a lost connection last triggered an extra probe; it
+	// bounds such probes to one per retry interval.
+	kicked time.Time
+	// kickedInFlight: a connection was lost while a probe was running; that
+	// probe may have passed just before, so probe again once it is done.
+	kickedInFlight bool
+}
+
+// Core is the daemon's pure logic: health hysteresis per real server, the
+// probe schedule and the desired virtual server. It does no I/O and reads no
+// clock: every method takes the time, so tests drive it with fake time.
+type Core struct {
+	vip      netip.AddrPort
+	rise     int
+	fall     int
+	drain    bool
+	interval time.Duration
+	retry    time.Duration
+	servers  []*serverState
+	byAddr   map[netip.AddrPort]*serverState
+}
+
+// CoreConfig parameterises a Core.
+type CoreConfig struct {
+	VIP         netip.AddrPort
+	RealServers []netip.AddrPort
+	Rise, Fall  int
+	// Drain sets weight 0 on the fall-th failure and deletes on the next;
+	// without it the fall-th failure deletes at once (run-once mode).
+	Drain         bool
+	Interval      time.Duration
+	RetryInterval time.Duration
+}
+
+// NewCore starts with every real server active, as public lvscare does: a
+// just-joined node must reach some apiserver before any probe has run. The
+// first probe of every server is due at now.
+func NewCore(c CoreConfig, now time.Time) *Core {
+	k := &Core{
+		vip: c.VIP, rise: max(c.Rise, 1), fall: max(c.Fall, 1), drain: c.Drain,
+		interval: c.Interval, retry: c.RetryInterval,
+		byAddr: map[netip.AddrPort]*serverState{},
+	}
+	for _, a := range c.RealServers {
+		s := &serverState{addr: a, phase: Active, due: now}
+		k.servers = append(k.servers, s)
+		k.byAddr[a] = s
+	}
+	return k
+}
+
+// Due returns the servers whose probe should start now and marks them in
+// flight; Done must follow for each.
+func (k *Core) Due(now time.Time) []netip.AddrPort {
+	var out []netip.AddrPort
+	for _, s := range k.servers {
+		if !s.inFlight && !now.Before(s.due) {
+			s.inFlight = true
+			out = append(out, s.addr)
+		}
+	}
+	return out
+}
+
+// NextDue is the earliest time a probe is due, or the zero time when every
+// server has a probe in flight.
+func (k *Core) NextDue() time.Time {
+	var t time.Time
+	for _, s := range k.servers {
+		if s.inFlight {
+			continue
+		}
+		if t.IsZero() || s.due.Before(t) {
+			t = s.due
+		}
+	}
+	return t
+}
+
+// Done records the result of a probe of rs started at started and finished
+// at now (err nil is a pass) and returns the phase change, if any.
+func (k *Core) Done(rs netip.AddrPort, started, now time.Time, err error) (Transition, bool) {
+	s := k.byAddr[rs]
+	if s == nil {
+		return Transition{}, false
+	}
+	s.inFlight = false
+	from := s.phase
+	if err == nil {
+		s.passes++
+		s.fails = 0
+		s.lastErr = nil
+		if s.phase != Active && s.passes >= k.rise {
+			s.phase = Active
+		}
+	} else {
+		s.fails++
+		s.passes = 0
+		s.lastErr = err
+		switch {
+		case s.phase == Active && s.fails >= k.fall:
+			if k.drain {
+				s.phase = Draining
+			} else {
+				s.phase = Removed
+			}
+		case s.phase == Draining && s.fails > k.fall:
+			s.phase = Removed
+		}
+	}
+	// A server on its way to a transition is re-probed quickly so that
+	// fall/rise consecutive results do not cost fall/rise intervals. A
+	// draining server waits a full interval: that is its drain time.
+	if k.pending(s) {
+		// Counted from the start: a probe that timed out has already
+		// waited, a refused one has not.
+		s.due = started.Add(k.retry)
+		if s.due.Before(now) {
+			s.due = now
+		}
+	} else {
+		s.due = started.Add(k.interval)
+		if s.due.Before(now) {
+			s.due = now
+		}
+	}
+	if s.kickedInFlight {
+		s.kickedInFlight = false
+		s.due = now
+	}
+	if s.phase != from {
+		return Transition{Server: rs, From: from, To: s.phase}, true
+	}
+	return Transition{}, false
+}
+
+func (k *Core) pending(s *serverState) bool {
+	return (s.phase == Active && s.fails > 0) || (s.phase != Active && s.passes > 0)
+}
+
+// Cancel frees the in-flight slot of rs without a result; the probe is due
+// again after a retry interval.
+func (k *Core) Cancel(rs netip.AddrPort, now time.Time) {
+	if s := k.byAddr[rs]; s != nil {
+		s.inFlight = false
+		s.due = now.Add(k.retry)
+	}
+}
+
+// Kick makes rs due now because its kept-alive connection was closed by the
+// peer, which is how a killed apiserver shows first. At most one kick per
+// retry interval counts, so a server that closes every connection cannot
+// make the daemon spin.
+func (k *Core) Kick(rs netip.AddrPort, now time.Time) bool {
+	s := k.byAddr[rs]
+	if s == nil || (!s.kicked.IsZero() && now.Sub(s.kicked) < k.retry) {
+		return false
+	}
+	s.kicked = now
+	if s.inFlight {
+		s.kickedInFlight = true
+		return true
+	}
+	if now.Before(s.due) {
+		s.due = now
+	}
+	return true
+}
+
+// Phase reports the phase of rs.
+func (k *Core) Phase(rs netip.AddrPort) Phase {
+	if s := k.byAddr[rs]; s != nil {
+		return s.phase
+	}
+	return Removed
+}
+
+// LastError is the last probe failure of rs, nil after a pass.
+func (k *Core) LastError(rs netip.AddrPort) error {
+	if s := k.byAddr[rs]; s != nil {
+		return s.lastErr
+	}
+	return nil
+}
+
+// FailOpen reports whether no real server is active, in which case Desired
+// keeps them all: a node that cannot tell which apiserver is alive is better
+// off trying all of them than none.
+func (k *Core) FailOpen() bool {
+	for _, s := range k.servers {
+		if s.phase == Active {
+			return false
+		}
+	}
+	return len(k.servers) > 0
+}
+
+// Servers lists the configured real servers in flag order.
+func (k *Core) Servers() []netip.AddrPort {
+	out := make([]netip.AddrPort, len(k.servers))
+	for i, s := range k.servers {
+		out[i] = s.addr
+	}
+	return out
+}
+
+// Desired is the virtual server the kernel should hold now.
+func (k *Core) Desired() locallb.VirtualServer {
+	vs := locallb.VirtualServer{VIP: k.vip}
+	open := k.FailOpen()
+	for _, s := range k.servers {
+		switch {
+		case open || s.phase == Active:
+			vs.RealServers = append(vs.RealServers, locallb.RealServer{Addr: s.addr, Weight: 1})
+		case s.phase == Draining:
+			vs.RealServers = append(vs.RealServers, locallb.RealServer{Addr: s.addr, Weight: 0})
+		}
+	}
+	return vs
+}
+
+// SameVirtualServer reports whether a and b hold the same address and the
+// same real servers with the same weights, in any order.
+func SameVirtualServer(a, b locallb.VirtualServer) bool {
+	if a.VIP != b.VIP || len(a.RealServers) != len(b.RealServers) {
+		return false
+	}
+	cmp := func(x, y locallb.RealServer) int { return x.Addr.Compare(y.Addr) }
+	x := slices.SortedFunc(slices.Values(a.RealServers), cmp)
+	y := slices.SortedFunc(slices.Values(b.RealServers), cmp)
+	return slices.Equal(x, y)
+}

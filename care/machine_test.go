@@ -1,0 +1,385 @@
+package care
+
+import (
+	"errors"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/sealkube/kubeadm/locallb"
+)
+
+var (
+	vip = netip.MustParseAddrPort("10.103.97.2:6443")
+	m0  = netip.MustParseAddrPort("192.168.0.2:6443")
+	m1  = netip.MustParseAddrPort("192.168.0.3:6443")
+	m2  = netip.MustParseAddrPort("192.168.0.4:6443")
+	t0  = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+var errRefused = errors.New("connection refused")
+
+// outcome is what a fake prober answers for one probe: its error and how
+// long it takes.
+type outcome struct {
+	err     error
+	latency time.Duration
+}
+
+// fakeProber decides the outcome of a probe of rs started at elapsed time t.
+type fakeProber func(rs netip.AddrPort, t time.Duration) outcome
+
+// sim drives a Core in fake time, event by event, with no goroutines and
+// no sleeps: probes start when Core says they are due and complete after
+// the fake prober's latency (capped at the timeout).
+type sim struct {
+	core    *Core
+	timeout time.Duration
+	prober  fakeProber
+	now     time.Time
+	pending []simProbe
+	kicks   []simKick
+	log     []simTransition
+}
+
+type simProbe struct {
+	rs      netip.AddrPort
+	started time.Time
+	done    time.Time
+	err     error
+}
+
+type simKick struct {
+	rs netip.AddrPort
+	at time.Duration
+}
+
+type simTransition struct {
+	at time.Duration
+	Transition
+}
+
+func newSim(c CoreConfig, timeout time.Duration, p fakeProber) *sim {
+	return &sim{core: NewCore(c, t0), timeout: timeout, prober: p, now: t0}
+}
+
+func (s *sim) elapsed() time.Duration { return s.now.Sub(t0) }
+
+// run processes every event up to elapsed time until.
+func (s *sim) run(until time.Duration) {
+	end := t0.Add(until)
+	for {
+		next := s.core.NextDue()
+		which := "due"
+		for i, p := range s.pending {
+			if next.IsZero() || p.done.Before(next) {
+				next, which = p.done, "done"
+				_ = i
+			}
+		}
+		for _, k := range s.kicks {
+			if at := t0.Add(k.at); !at.Before(s.now) && (next.IsZero() || at.Before(next)) {
+				next, which = at, "kick"
+			}
+		}
+		if next.IsZero() || next.After(end) {
+			s.now = end
+			return
+		}
+		if next.After(s.now) {
+			s.now = next
+		}
+		switch which {
+		case "kick":
+			var rest []simKick
+			for _, k := range s.kicks {
+				if t0.Add(k.at).Equal(s.now) {
+					s.core.Kick(k.rs, s.now)
+				} else {
+					rest = append(rest, k)
+				}
+			}
+			s.kicks = rest
+		case "done":
+			var rest []simProbe
+			for _, p := range s.pending {
+				if !p.done.After(s.now) {
+					if tr, ok := s.core.Done(p.rs, p.started, p.done, p.err); ok {
+						s.log = append(s.log, simTransition{at: s.elapsed(), Transition: tr})
+					}
+				} else {
+					rest = append(rest, p)
+				}
+			}
+			s.pending = rest
+		case "due":
+			for _, rs := range s.core.Due(s.now) {
+				o := s.prober(rs, s.elapsed())
+				if o.latency >= s.timeout {
+					o = outcome{err: errors.New("timeout"), latency: s.timeout}
+				}
+				s.pending = append(s.pending, simProbe{rs: rs, started: s.now, done: s.now.Add(o.latency), err: o.err})
+			}
+		}
+	}
+}
+
+// firstAt is when rs first entered phase p, or -1.
+func (s *sim) firstAt(rs netip.AddrPort, p Phase) time.Duration {
+	for _, t := range s.log {
+		if t.Server == rs && t.To == p {
+			return t.at
+		}
+	}
+	return -1
+}
+
+func defaultCore(servers ...netip.AddrPort) CoreConfig {
+	return CoreConfig{VIP: vip, RealServers: servers, Rise: 2, Fall: 2, Drain: true, Interval: time.Second, RetryInterval: 100 * time.Millisecond}
+}
+
+// down makes rs fail with o from elapsed time from until to (to 0: forever).
+func down(rs netip.AddrPort, from, to time.Duration, o outcome) fakeProber {
+	return func(r netip.AddrPort, t time.Duration) outcome {
+		if r == rs && t >= from && (to == 0 || t < to) {
+			return o
+		}
+		return outcome{latency: 2 * time.Millisecond}
+	}
+}
+
+func TestCoreDetectsAndReadds(t *testing.T) {
+	refused := outcome{err: errRefused, latency: time.Millisecond}
+	blackHole := outcome{latency: time.Hour}
+	slow := outcome{latency: 600 * time.Millisecond}
+	tests := []struct {
+		name   string
+		prober fakeProber
+		kick   time.Duration // when > 0, the kept-alive connection drops then
+		// maxDrain bounds when m0 must be drained, measured from the failure at 10s.
+		maxDrain time.Duration
+		minDrain time.Duration
+		// recovered at 20s: maxAdd bounds the re-add from then.
+		maxAdd time.Duration
+	}{
+		{name: "refused, found by the next probe", prober: down(m0, 10*time.Second, 20*time.Second, refused),
+			minDrain: 0, maxDrain: time.Second + 100*time.Millisecond + 2*time.Millisecond, maxAdd: time.Second + 100*time.Millisecond + 4*time.Millisecond},
+		{name: "refused, found by a dropped connection", prober: down(m0, 10*time.Second, 20*time.Second, refused), kick: 10 * time.Second,
+			maxDrain: 100*time.Millisecond + 2*time.Millisecond, maxAdd: time.Second + 100*time.Millisecond + 4*time.Millisecond},
+		{name: "black hole", prober: down(m0, 10*time.Second, 20*time.Second, blackHole),
+			minDrain: 2 * 400 * time.Millisecond, maxDrain: time.Second + 2*400*time.Millisecond, maxAdd: time.Second + 100*time.Millisecond + 4*time.Millisecond},
+		{name: "slow beyond the timeout", prober: down(m0, 10*time.Second, 20*time.Second, slow),
+			minDrain: 2 * 400 * time.Millisecond, maxDrain: time.Second + 2*400*time.Millisecond, maxAdd: time.Second + 100*time.Millisecond + 4*time.Millisecond},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSim(defaultCore(m0, m1, m2), 400*time.Millisecond, tc.prober)
+			if tc.kick > 0 {
+				s.kicks = append(s.kicks, simKick{rs: m0, at: tc.kick})
+			}
+			s.run(10 * time.Second)
+			if p := s.core.Phase(m0); p != Active {
+				t.Fatalf("m0 is %s before it failed, want active", p)
+			}
+			s.run(15 * time.Second)
+			drained := s.firstAt(m0, Draining) - 10*time.Second
+			if drained < tc.minDrain || drained > tc.maxDrain {
+				t.Errorf("m0 drained %s after it failed, want within [%s, %s]; log %+v", drained, tc.minDrain, tc.maxDrain, s.log)
+			}
+			removed := s.firstAt(m0, Removed) - 10*time.Second
+			if removed < drained+900*time.Millisecond || removed > drained+time.Second+400*time.Millisecond {
+				t.Errorf("m0 removed %s after failing, drained at %s: want about one interval of draining", removed, drained)
+			}
+			want := locallb.VirtualServer{VIP: vip, RealServers: []locallb.RealServer{{Addr: m1, Weight: 1}, {Addr: m2, Weight: 1}}}
+			if got := s.core.Desired(); !SameVirtualServer(got, want) {
+				t.Errorf("desired after removal = %+v, want %+v", got, want)
+			}
+			s.run(25 * time.Second)
+			added := s.firstAt(m0, Active) - 20*time.Second
+			if added < 0 || added > tc.maxAdd {
+				t.Errorf("m0 added back %s after recovering, want within %s; log %+v", added, tc.maxAdd, s.log)
+			}
+			if s.core.Phase(m1) != Active || s.core.Phase(m2) != Active {
+				t.Errorf("healthy servers left active: m1 %s, m2 %s", s.core.Phase(m1), s.core.Phase(m2))
+			}
+		})
+	}
+}
+
+func TestCoreDrainsThenDeletes(t *testing.T) {
+	s := newSim(defaultCore(m0, m1), 400*time.Millisecond, down(m0, 5*time.Second, 0, outcome{err: errRefused, latency: time.Millisecond}))
+	// Probes run at whole seconds: the one at 5s fails, the retry at 5.1s
+	// drains, the next at 6.1s deletes.
+	s.run(5*time.Second + 500*time.Millisecond)
+	want := locallb.VirtualServer{VIP: vip, RealServers: []locallb.RealServer{{Addr: m0, Weight: 0}, {Addr: m1, Weight: 1}}}
+	if got := s.core.Desired(); !SameVirtualServer(got, want) {
+		t.Fatalf("while draining desired = %+v, want m0 at weight 0: %+v", got, want)
+	}
+	s.run(8 * time.Second)
+	want = locallb.VirtualServer{VIP: vip, RealServers: []locallb.RealServer{{Addr: m1, Weight: 1}}}
+	if got := s.core.Desired(); !SameVirtualServer(got, want) {
+		t.Fatalf("after draining desired = %+v, want %+v", got, want)
+	}
+}
+
+func TestCoreFailsOpen(t *testing.T) {
+	allDown := func(rs netip.AddrPort, t time.Duration) outcome {
+		if t >= 5*time.Second && !(rs == m1 && t >= 20*time.Second) {
+			return outcome{err: errRefused, latency: time.Millisecond}
+		}
+		return outcome{latency: time.Millisecond}
+	}
+	s := newSim(defaultCore(m0, m1, m2), 400*time.Millisecond, allDown)
+	s.run(15 * time.Second)
+	if !s.core.FailOpen() {
+		t.Fatalf("every server fails but FailOpen is false; phases %s %s %s", s.core.Phase(m0), s.core.Phase(m1), s.core.Phase(m2))
+	}
+	all := locallb.VirtualServer{VIP: vip, RealServers: []locallb.RealServer{{Addr: m0, Weight: 1}, {Addr: m1, Weight: 1}, {Addr: m2, Weight: 1}}}
+	if got := s.core.Desired(); !SameVirtualServer(got, all) {
+		t.Fatalf("fail-open desired = %+v, want all at weight 1", got)
+	}
+	s.run(25 * time.Second)
+	if s.core.FailOpen() {
+		t.Fatal("m1 recovered but FailOpen is still true")
+	}
+	only := locallb.VirtualServer{VIP: vip, RealServers: []locallb.RealServer{{Addr: m1, Weight: 1}}}
+	if got := s.core.Desired(); !SameVirtualServer(got, only) {
+		t.Fatalf("after m1 recovered desired = %+v, want %+v", got, only)
+	}
+}
+
+func TestCoreIgnoresSingleFailures(t *testing.T) {
+	// Every other probe fails: fall 2 never triggers.
+	n := 0
+	flap := func(rs netip.AddrPort, t time.Duration) outcome {
+		if rs != m0 {
+			return outcome{latency: time.Millisecond}
+		}
+		n++
+		if n%2 == 0 {
+			return outcome{err: errRefused, latency: time.Millisecond}
+		}
+		return outcome{latency: time.Millisecond}
+	}
+	s := newSim(defaultCore(m0, m1), 400*time.Millisecond, flap)
+	s.run(time.Minute)
+	if len(s.log) != 0 {
+		t.Fatalf("alternating results caused transitions: %+v", s.log)
+	}
+	if n < 60 {
+		t.Fatalf("m0 probed %d times in a minute at 1s interval, want at least 60", n)
+	}
+}
+
+func TestCoreRunOnceConfigRemovesAtOnce(t *testing.T) {
+	c := defaultCore(m0, m1)
+	c.Rise, c.Fall, c.Drain = 1, 1, false
+	k := NewCore(c, t0)
+	due := k.Due(t0)
+	if len(due) != 2 {
+		t.Fatalf("Due at start = %v, want both servers", due)
+	}
+	if tr, ok := k.Done(m0, t0, t0, errRefused); !ok || tr.To != Removed {
+		t.Fatalf("Done(fail) = %+v %v, want a transition to removed", tr, ok)
+	}
+	k.Done(m1, t0, t0, nil)
+	want := locallb.VirtualServer{VIP: vip, RealServers: []locallb.RealServer{{Addr: m1, Weight: 1}}}
+	if got := k.Desired(); !SameVirtualServer(got, want) {
+		t.Fatalf("Desired = %+v, want %+v", got, want)
+	}
+}
+
+func TestCoreKickIsRateLimited(t *testing.T) {
+	k := NewCore(defaultCore(m0), t0)
+	for _, rs := range k.Due(t0) {
+		k.Done(rs, t0, t0.Add(time.Millisecond), nil)
+	}
+	at := t0.Add(300 * time.Millisecond)
+	if !k.Kick(m0, at) {
+		t.Fatal("first kick refused")
+	}
+	if due := k.Due(at); len(due) != 1 {
+		t.Fatalf("after a kick Due = %v, want m0", due)
+	}
+	k.Done(m0, at, at.Add(time.Millisecond), errRefused)
+	if k.Kick(m0, at.Add(50*time.Millisecond)) {
+		t.Fatal("second kick within the retry interval accepted")
+	}
+	if !k.Kick(m0, at.Add(150*time.Millisecond)) {
+		t.Fatal("kick after the retry interval refused")
+	}
+	if k.Kick(netip.MustParseAddrPort("127.0.0.9:1"), at) {
+		t.Fatal("kick of an unknown server accepted")
+	}
+}
+
+func TestCoreKickDuringAProbeReprobes(t *testing.T) {
+	k := NewCore(defaultCore(m0), t0)
+	k.Due(t0)
+	// The connection drops while the probe runs; the probe still passed.
+	if !k.Kick(m0, t0.Add(time.Millisecond)) {
+		t.Fatal("kick during a probe refused")
+	}
+	done := t0.Add(2 * time.Millisecond)
+	k.Done(m0, t0, done, nil)
+	if due := k.Due(done); len(due) != 1 {
+		t.Fatalf("after a pass that raced a lost connection Due = %v, want m0 re-probed at once", due)
+	}
+	k.Done(m0, done, done.Add(time.Millisecond), nil)
+	if due := k.Due(done.Add(2 * time.Millisecond)); len(due) != 0 {
+		t.Fatalf("the extra probe repeats: Due = %v", due)
+	}
+}
+
+func TestSameVirtualServer(t *testing.T) {
+	a := locallb.VirtualServer{VIP: vip, RealServers: []locallb.RealServer{{Addr: m0, Weight: 1}, {Addr: m1, Weight: 0}}}
+	tests := []struct {
+		name string
+		b    locallb.VirtualServer
+		want bool
+	}{
+		{"same order", locallb.VirtualServer{VIP: vip, RealServers: []locallb.RealServer{{Addr: m0, Weight: 1}, {Addr: m1, Weight: 0}}}, true},
+		{"other order", locallb.VirtualServer{VIP: vip, RealServers: []locallb.RealServer{{Addr: m1, Weight: 0}, {Addr: m0, Weight: 1}}}, true},
+		{"other weight", locallb.VirtualServer{VIP: vip, RealServers: []locallb.RealServer{{Addr: m1, Weight: 1}, {Addr: m0, Weight: 1}}}, false},
+		{"missing server", locallb.VirtualServer{VIP: vip, RealServers: []locallb.RealServer{{Addr: m0, Weight: 1}}}, false},
+		{"other vip", locallb.VirtualServer{VIP: m2, RealServers: a.RealServers}, false},
+	}
+	for _, tc := range tests {
+		if got := SameVirtualServer(a, tc.b); got != tc.want {
+			t.Errorf("%s: SameVirtualServer = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestLimiter(t *testing.T) {
+	now := t0
+	l := newLimiter(time.Minute, 2, func() time.Time { return now })
+	var allowed []bool
+	for range 5 {
+		ok, _ := l.allow("k")
+		allowed = append(allowed, ok)
+	}
+	if want := []bool{true, true, false, false, false}; !equalBools(allowed, want) {
+		t.Fatalf("allowed = %v, want %v", allowed, want)
+	}
+	if ok, _ := l.allow("other"); !ok {
+		t.Fatal("another key was limited")
+	}
+	now = now.Add(time.Minute)
+	ok, suppressed := l.allow("k")
+	if !ok || suppressed != 3 {
+		t.Fatalf("after the window allow = %v, suppressed %d; want true, 3", ok, suppressed)
+	}
+}
+
+func equalBools(a, b []bool) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

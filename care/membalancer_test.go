@@ -1,0 +1,120 @@
+package care
+
+import (
+	"errors"
+	"net/netip"
+	"slices"
+	"sync"
+
+	"github.com/sealkube/kubeadm/locallb"
+)
+
+// memBalancer is an in-memory locallb.Balancer for tests. It can simulate a
+// flush (another program deleting the virtual server) and failing calls.
+type memBalancer struct {
+	mu      sync.Mutex
+	vs      map[netip.AddrPort]locallb.VirtualServer
+	ensures int
+	gets    int
+	fail    error // returned by every call while set
+	// changed is signalled (non-blocking) after every change.
+	changed chan struct{}
+}
+
+var _ locallb.Balancer = (*memBalancer)(nil)
+
+func newMemBalancer() *memBalancer {
+	return &memBalancer{vs: map[netip.AddrPort]locallb.VirtualServer{}, changed: make(chan struct{}, 1)}
+}
+
+func (m *memBalancer) notify() {
+	select {
+	case m.changed <- struct{}{}:
+	default:
+	}
+}
+
+func (m *memBalancer) Ensure(vs locallb.VirtualServer) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.ensures++
+	if m.fail != nil {
+		return m.fail
+	}
+	m.vs[vs.VIP] = locallb.VirtualServer{VIP: vs.VIP, RealServers: slices.Clone(vs.RealServers)}
+	m.notify()
+	return nil
+}
+
+func (m *memBalancer) SetWeight(vip, rs netip.AddrPort, weight int) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return m.fail
+	}
+	v, ok := m.vs[vip]
+	if !ok {
+		return errors.New("no such virtual server")
+	}
+	for i := range v.RealServers {
+		if v.RealServers[i].Addr == rs {
+			v.RealServers[i].Weight = weight
+			m.notify()
+			return nil
+		}
+	}
+	return errors.New("no such real server")
+}
+
+func (m *memBalancer) Delete(vip netip.AddrPort) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return m.fail
+	}
+	delete(m.vs, vip)
+	m.notify()
+	return nil
+}
+
+func (m *memBalancer) Get(vip netip.AddrPort) (locallb.VirtualServer, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.gets++
+	if m.fail != nil {
+		return locallb.VirtualServer{}, false, m.fail
+	}
+	v, ok := m.vs[vip]
+	if !ok {
+		return locallb.VirtualServer{}, false, nil
+	}
+	return locallb.VirtualServer{VIP: v.VIP, RealServers: slices.Clone(v.RealServers)}, true, nil
+}
+
+// weights returns rs→weight of vip, nil when absent.
+func (m *memBalancer) weights(vip netip.AddrPort) map[netip.AddrPort]int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.vs[vip]
+	if !ok {
+		return nil
+	}
+	out := map[netip.AddrPort]int{}
+	for _, r := range v.RealServers {
+		out[r.Addr] = r.Weight
+	}
+	return out
+}
+
+func (m *memBalancer) setFail(err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.fail = err
+}
+
+type (
+	locallbVS = locallb.VirtualServer
+	locallbRS = locallb.RealServer
+)
+
+type lbT = locallb.Balancer

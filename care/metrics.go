@@ -1,0 +1,169 @@
+package care
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics are the daemon's Prometheus series, on a registry of their own
+// (no global default registry). A nil *Metrics records nothing.
+type Metrics struct {
+	reg         *prometheus.Registry
+	up          *prometheus.GaugeVec
+	phase       *prometheus.GaugeVec
+	probe       *prometheus.HistogramVec
+	transitions *prometheus.CounterVec
+	restores    *prometheus.CounterVec
+	failOpen    *prometheus.GaugeVec
+	lbErrors    *prometheus.CounterVec
+}
+
+// NewMetrics creates and registers the series.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		up: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "lvscare_real_server_up", Help: "1 when the last health probe of the real server passed, 0 when it failed.",
+		}, []string{"virtual_server", "real_server"}),
+		phase: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "lvscare_real_server_phase", Help: "1 for the phase the real server is in (active, draining, removed), 0 for the others.",
+		}, []string{"virtual_server", "real_server", "phase"}),
+		probe: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "lvscare_probe_duration_seconds",
+			Help:    "Duration of health probes by result (pass, fail).",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"virtual_server", "real_server", "result"}),
+		transitions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lvscare_real_server_transitions_total", Help: "Phase changes of real servers by the phase entered.",
+		}, []string{"virtual_server", "real_server", "to"}),
+		restores: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lvscare_virtual_server_restores_total", Help: "Times the virtual server was found deleted or changed by someone else and restored.",
+		}, []string{"virtual_server"}),
+		failOpen: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "lvscare_fail_open", Help: "1 while every real server fails its probe and all are kept.",
+		}, []string{"virtual_server"}),
+		lbErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lvscare_balancer_errors_total", Help: "Failed calls to the kernel load balancer by operation.",
+		}, []string{"op"}),
+	}
+	m.reg.MustRegister(m.up, m.phase, m.probe, m.transitions, m.restores, m.failOpen, m.lbErrors,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Registry exposes the registry, for tests and the HTTP handler.
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+func (m *Metrics) observeProbe(vip, rs netip.AddrPort, d time.Duration, err error) {
+	if m == nil {
+		return
+	}
+	result, up := "pass", 1.0
+	if err != nil {
+		result, up = "fail", 0
+	}
+	m.probe.WithLabelValues(vip.String(), rs.String(), result).Observe(d.Seconds())
+	m.up.WithLabelValues(vip.String(), rs.String()).Set(up)
+}
+
+func (m *Metrics) setPhase(vip, rs netip.AddrPort, p Phase) {
+	if m == nil {
+		return
+	}
+	for _, q := range []Phase{Active, Draining, Removed} {
+		v := 0.0
+		if q == p {
+			v = 1
+		}
+		m.phase.WithLabelValues(vip.String(), rs.String(), q.String()).Set(v)
+	}
+}
+
+func (m *Metrics) transition(vip netip.AddrPort, t Transition) {
+	if m == nil {
+		return
+	}
+	m.transitions.WithLabelValues(vip.String(), t.Server.String(), t.To.String()).Inc()
+	m.setPhase(vip, t.Server, t.To)
+}
+
+func (m *Metrics) restored(vip netip.AddrPort) {
+	if m == nil {
+		return
+	}
+	m.restores.WithLabelValues(vip.String()).Inc()
+}
+
+func (m *Metrics) setFailOpen(vip netip.AddrPort, on bool) {
+	if m == nil {
+		return
+	}
+	v := 0.0
+	if on {
+		v = 1
+	}
+	m.failOpen.WithLabelValues(vip.String()).Set(v)
+}
+
+func (m *Metrics) balancerError(op string) {
+	if m == nil {
+		return
+	}
+	m.lbErrors.WithLabelValues(op).Inc()
+}
+
+// Handler serves /metrics and /healthz. healthy returns nil while the
+// daemon works; /healthz is meant for the static pod's liveness probe.
+func Handler(m *Metrics, healthy func(time.Time) error) http.Handler {
+	mux := http.NewServeMux()
+	if m != nil {
+		mux.Handle("/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+	}
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := healthy(time.Now()); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, err.Error())
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	return mux
+}
+
+// Listen opens addr now, so that a taken port fails the start of the daemon.
+func Listen(addr string) (net.Listener, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listening on --metrics-address %s: %w; choose a free loopback port or pass --metrics-address=\"\"", addr, err)
+	}
+	return l, nil
+}
+
+// Serve serves h on l until ctx is done, then shuts the server down.
+func Serve(ctx context.Context, l net.Listener, h http.Handler) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serving metrics on %s: %w", l.Addr(), err)
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		err := srv.Shutdown(sctx)
+		if e := <-errc; e != nil && !errors.Is(e, http.ErrServerClosed) && err == nil {
+			err = e
+		}
+		return err
+	}
+}

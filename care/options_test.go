@@ -1,0 +1,140 @@
+package care
+
+import (
+	"bytes"
+	"io"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/sealkube/kubeadm/locallb"
+)
+
+func parse(t *testing.T, args ...string) (Config, error) {
+	t.Helper()
+	fs := pflag.NewFlagSet("care", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	o := NewOptions()
+	o.CAFile = filepath.Join(t.TempDir(), "absent-ca.crt")
+	o.RegisterFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	return o.Validate()
+}
+
+func TestOptionsPublicManifest(t *testing.T) {
+	// The arguments public lvscare static pods are written with.
+	cfg, err := parse(t, "--vs", "10.103.97.2:6443", "--health-path", "healthz", "--health-schem", "https",
+		"--rs", "172.16.7.31:6443", "--rs", "172.16.7.32:6443,172.16.7.33:6443", "--logger", "DEBG", "--interval", "5")
+	if err != nil {
+		t.Fatalf("public manifest arguments rejected: %v", err)
+	}
+	if cfg.VIP != netip.MustParseAddrPort("10.103.97.2:6443") {
+		t.Errorf("VIP = %s", cfg.VIP)
+	}
+	if len(cfg.RealServers) != 3 || cfg.RealServers[2] != netip.MustParseAddrPort("172.16.7.33:6443") {
+		t.Errorf("RealServers = %v, want the three masters in order", cfg.RealServers)
+	}
+	if cfg.Interval != 5*time.Second {
+		t.Errorf("--interval 5 = %s, want 5s", cfg.Interval)
+	}
+	if cfg.Probe.Path != "/healthz" {
+		t.Errorf("--health-path healthz = %q, want /healthz", cfg.Probe.Path)
+	}
+	if !cfg.Probe.InsecureSkipVerify {
+		t.Error("without a CA file the probe must not verify, as public lvscare does")
+	}
+}
+
+func TestOptionsDefaults(t *testing.T) {
+	cfg, err := parse(t, "--vs", "169.254.0.1:6443", "--rs", "[fd00::2]:6443")
+	if err == nil {
+		t.Fatalf("mixed families accepted: %+v", cfg)
+	}
+	cfg, err = parse(t, "--vs", "169.254.0.1:6443", "--rs", "192.168.0.2:6443")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Interval != time.Second || cfg.Probe.Timeout != 400*time.Millisecond || cfg.Rise != 2 || cfg.Fall != 2 ||
+		cfg.RetryInterval != 100*time.Millisecond || cfg.RestorePeriod != 200*time.Millisecond || cfg.MetricsAddress != DefaultMetricsAddress {
+		t.Errorf("defaults changed: %+v", cfg)
+	}
+}
+
+func TestOptionsCAFile(t *testing.T) {
+	ca := filepath.Join(t.TempDir(), "ca.crt")
+	if err := os.WriteFile(ca, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := parse(t, "--vs", "10.0.0.1:6443", "--rs", "127.0.0.2:6443", "--ca-file", ca)
+	if err != nil || cfg.Probe.CAFile != ca || cfg.Probe.InsecureSkipVerify {
+		t.Fatalf("existing --ca-file: cfg %+v err %v; want verification against it", cfg.Probe, err)
+	}
+	cfg, err = parse(t, "--vs", "10.0.0.1:6443", "--rs", "127.0.0.2:6443", "--ca-file", ca, "--health-insecure-skip-verify")
+	if err != nil || !cfg.Probe.InsecureSkipVerify || cfg.Probe.CAFile != "" {
+		t.Fatalf("--health-insecure-skip-verify: cfg %+v err %v; want no verification", cfg.Probe, err)
+	}
+}
+
+func TestOptionsErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want []string // every substring must be in the error
+	}{
+		{"no vs", []string{"--rs", "1.1.1.1:6443"}, []string{"--vs is required", "IP:port"}},
+		{"no rs", []string{"--vs", "10.0.0.1:6443"}, []string{"--rs is required"}},
+		{"bad vs", []string{"--vs", "10.0.0.1", "--rs", "1.1.1.1:6443"}, []string{`--vs "10.0.0.1"`, "192.168.0.2:6443"}},
+		{"port 0", []string{"--vs", "10.0.0.1:0", "--rs", "1.1.1.1:6443"}, []string{`--vs "10.0.0.1:0"`, "port 0"}},
+		{"duplicate rs", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--rs", "1.1.1.1:6443"}, []string{"given twice"}},
+		{"scheme", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--health-schem", "tcp"}, []string{`"tcp"`, "https or http"}},
+		{"timeout >= interval", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--interval", "1s", "--health-timeout", "1s"}, []string{"--health-timeout 1s", "shorter than --interval 1s"}},
+		{"status", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--health-status", "200"}, []string{"--health-status 200"}},
+		{"rise", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--rise", "0"}, []string{"--rise 0"}},
+		{"scheduler", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--scheduler", "wlc"}, []string{`"wlc"`, "rr"}},
+		{"metrics not loopback", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--metrics-address", "0.0.0.0:10296"}, []string{"not a loopback"}},
+		{"missing explicit CA", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--ca-file", "/nonexistent/ca.crt"}, []string{`--ca-file "/nonexistent/ca.crt"`}},
+		{"logger", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--logger", "LOUD"}, []string{`--logger "LOUD"`}},
+		{"interval", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--interval", "soon"}, []string{`"soon"`, "whole seconds"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := parse(t, tc.args...)
+			if err == nil {
+				t.Fatalf("%v accepted", tc.args)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestOptionsCleanNeedsNoRealServers(t *testing.T) {
+	cfg, err := parse(t, "--vs", "10.0.0.1:6443", "-C")
+	if err != nil || !cfg.Clean {
+		t.Fatalf("-C without --rs: cfg %+v err %v", cfg, err)
+	}
+}
+
+func TestCommandRejectsBadFlagsBeforeOpeningTheBalancer(t *testing.T) {
+	opened := false
+	var out, errOut bytes.Buffer
+	cmd := NewCommand("test", func() (lb locallb.Balancer, err error) { opened = true; return nil, nil }, &out, &errOut)
+	cmd.SetArgs([]string{"care", "--vs", "nope", "--rs", "1.1.1.1:6443"})
+	err := cmd.Execute()
+	if err == nil || !strings.Contains(err.Error(), `--vs "nope"`) {
+		t.Fatalf("Execute = %v, want the bad --vs named", err)
+	}
+	if opened {
+		t.Fatal("the balancer was opened although the flags were invalid")
+	}
+}

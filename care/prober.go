@@ -1,0 +1,195 @@
+package care
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Prober checks one real server.
+type Prober interface {
+	// Probe returns nil when rs is healthy. It must honour ctx.
+	Probe(ctx context.Context, rs netip.AddrPort) error
+}
+
+// ConnWatcher is implemented by probers that keep connections open and can
+// tell when a peer closed one: a killed apiserver shows there at once,
+// before the next probe is due.
+type ConnWatcher interface {
+	Lost() <-chan netip.AddrPort
+}
+
+// HTTPProber probes GET scheme://rs/path anonymously over kept-alive
+// connections.
+type HTTPProber struct {
+	cfg       ProbeConfig
+	client    *http.Client
+	transport *http.Transport
+	lost      chan netip.AddrPort
+	extraOK   map[int]bool
+	userAgent string
+}
+
+// NewHTTPProber builds the prober; it reads the CA bundle now so that a bad
+// file fails at start.
+func NewHTTPProber(cfg ProbeConfig, userAgent string) (*HTTPProber, error) {
+	p := &HTTPProber{cfg: cfg, lost: make(chan netip.AddrPort, 64), extraOK: map[int]bool{}, userAgent: userAgent}
+	for _, c := range cfg.ExtraOK {
+		p.extraOK[c] = true
+	}
+	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12}
+	switch {
+	case cfg.InsecureSkipVerify:
+		tlsConfig.InsecureSkipVerify = true // #nosec G402 -- the operator asked for it, as public lvscare defaults to
+	case cfg.CAFile != "":
+		pem, err := os.ReadFile(cfg.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading CA bundle %s: %w", cfg.CAFile, err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("CA bundle %s holds no PEM certificate: give the cluster CA (e.g. %s)", cfg.CAFile, DefaultCAFile)
+		}
+		// The chain must lead to the cluster CA, but the name is not
+		// checked: a real server may be any of a node's addresses, not
+		// necessarily one in the apiserver certificate's SANs, and a wrong
+		// name would fail every probe and leave the node fail-open forever.
+		tlsConfig.InsecureSkipVerify = true // #nosec G402 -- verified in VerifyConnection
+		tlsConfig.VerifyConnection = func(cs tls.ConnectionState) error {
+			return verifyChain(cs, pool)
+		}
+	}
+	dialer := &net.Dialer{KeepAlive: 30 * time.Second}
+	watch := func(c net.Conn, addr string) net.Conn {
+		ap, err := netip.ParseAddrPort(addr)
+		if err != nil {
+			return c
+		}
+		return &watchedConn{Conn: c, addr: ap, lost: p.lost}
+	}
+	p.transport = &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := dialer.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return watch(c, addr), nil
+		},
+		// The TLS layer is watched, not the socket under it: a peer that
+		// shuts down cleanly sends close_notify, which ends the TLS stream
+		// without any error from the socket.
+		DialTLSContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			raw, err := dialer.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			tc := tls.Client(raw, tlsConfig.Clone())
+			if err := tc.HandshakeContext(ctx); err != nil {
+				_ = raw.Close()
+				return nil, err
+			}
+			return watch(tc, addr), nil
+		},
+		MaxIdleConnsPerHost: 1,
+		IdleConnTimeout:     90 * time.Second,
+		DisableCompression:  true,
+		// HTTP/1.1 keeps one request per connection at a time, which is all
+		// a probe needs.
+		ForceAttemptHTTP2: false,
+	}
+	p.client = &http.Client{
+		Transport: p.transport,
+		// A redirect answer is a health answer; do not follow it.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return p, nil
+}
+
+func verifyChain(cs tls.ConnectionState, roots *x509.CertPool) error {
+	if len(cs.PeerCertificates) == 0 {
+		return errors.New("server sent no certificate")
+	}
+	inter := x509.NewCertPool()
+	for _, c := range cs.PeerCertificates[1:] {
+		inter.AddCert(c)
+	}
+	_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{
+		Roots: roots, Intermediates: inter,
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	})
+	if err != nil {
+		return fmt.Errorf("server certificate is not signed by the cluster CA: %w", err)
+	}
+	return nil
+}
+
+// Lost reports real servers whose kept-alive connection the peer closed.
+func (p *HTTPProber) Lost() <-chan netip.AddrPort { return p.lost }
+
+// Close drops kept-alive connections.
+func (p *HTTPProber) Close() { p.transport.CloseIdleConnections() }
+
+// Probe implements Prober.
+func (p *HTTPProber) Probe(ctx context.Context, rs netip.AddrPort) error {
+	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
+	defer cancel()
+	u := url.URL{Scheme: p.cfg.Scheme, Host: rs.String(), Path: p.cfg.Path}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return fmt.Errorf("building probe request %s: %w", u.String(), err)
+	}
+	if p.userAgent != "" {
+		req.Header.Set("User-Agent", p.userAgent)
+	}
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return err
+	}
+	// Drain a little so the connection can be reused.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	_ = resp.Body.Close()
+	if resp.StatusCode >= 400 && !p.extraOK[resp.StatusCode] {
+		return fmt.Errorf("GET %s answered %s", u.String(), resp.Status)
+	}
+	return nil
+}
+
+// watchedConn reports a read error that we did not cause by closing the
+// connection ourselves: on an idle kept-alive connection the transport's
+// reader is always waiting, so a peer's FIN or RST shows up at once.
+type watchedConn struct {
+	net.Conn
+	addr   netip.AddrPort
+	lost   chan<- netip.AddrPort
+	closed atomic.Bool
+	once   sync.Once
+}
+
+func (c *watchedConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	if err != nil && !c.closed.Load() {
+		c.once.Do(func() {
+			select {
+			case c.lost <- c.addr:
+			default: // a kick is already queued; one is enough
+			}
+		})
+	}
+	return n, err
+}
+
+func (c *watchedConn) Close() error {
+	c.closed.Store(true)
+	return c.Conn.Close()
+}

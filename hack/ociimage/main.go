@@ -1,0 +1,45 @@
+// Command ociimage writes a single-binary container image as an archive that
+// both `ctr -n k8s.io images import` (OCI layout: oci-layout, index.json,
+// blobs/) and `docker load` (manifest.json) accept, without a container
+// daemon. It exists to build the lvscare image offline (hack/build-image.sh).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+)
+
+func main() {
+	var o Options
+	fs := flag.NewFlagSet("ociimage", flag.ExitOnError)
+	fs.StringVar(&o.Binary, "binary", "", "static binary to put in the image")
+	fs.StringVar(&o.Path, "path", "/usr/bin/lvscare", "where the binary goes in the image; also the entrypoint")
+	fs.StringVar(&o.Image, "image", "", "image name with tag, e.g. ghcr.io/sealkube/lvscare:v0.1.0")
+	fs.StringVar(&o.Arch, "arch", "amd64", "GOARCH of the binary")
+	fs.StringVar(&o.User, "user", "65532:65532", "numeric uid:gid the container runs as")
+	caps := fs.String("file-caps", "net_admin", "comma-separated capabilities given to the binary as permitted file capabilities (empty: none)")
+	fs.Int64Var(&o.Created, "created", 0, "image creation time in Unix seconds (default: SOURCE_DATE_EPOCH or 0), for reproducible archives")
+	out := fs.String("out", "", "archive to write")
+	_ = fs.Parse(os.Args[1:])
+	if *caps != "" {
+		o.FileCaps = strings.Split(*caps, ",")
+	}
+	if o.Created == 0 {
+		if s := os.Getenv("SOURCE_DATE_EPOCH"); s != "" {
+			if _, err := fmt.Sscan(s, &o.Created); err != nil {
+				fmt.Fprintf(os.Stderr, "ociimage: SOURCE_DATE_EPOCH %q is not Unix seconds\n", s)
+				os.Exit(2)
+			}
+		}
+	}
+	if o.Binary == "" || o.Image == "" || *out == "" {
+		fmt.Fprintln(os.Stderr, "ociimage: -binary, -image and -out are required, e.g. -binary _output/lvscare -image ghcr.io/sealkube/lvscare:v0.1.0 -out _output/lvscare.tar")
+		os.Exit(2)
+	}
+	if err := WriteArchive(*out, o); err != nil {
+		fmt.Fprintln(os.Stderr, "ociimage:", err)
+		os.Exit(1)
+	}
+}
