@@ -47,3 +47,27 @@ step "kubeadm config images list  (no internet lookup: the version defaults to t
 
 step "kubeadm config print init-defaults | grep -i validity"
 "${KUBEADM}" config print init-defaults | grep -i -A1 'validity\|cluster-signing'
+
+step "kubeadm init phase certs apiserver  (the VIP 10.103.97.2 and 127.0.0.1 join the SANs)"
+openssl x509 -in "${work}/pki/apiserver.crt" -noout -ext subjectAltName
+
+step "kubeadm join --help  (the locallb phase runs first)"
+"${KUBEADM}" join --help | grep -A4 'executes the following phases'
+
+step "kubeadm config print locallb-defaults  (the document config-file runbooks append)"
+"${KUBEADM}" config print locallb-defaults
+
+# kubeadm join dials its endpoint even with --dry-run: run it in a fresh
+# network namespace holding only lo, so the dial fails at once and nothing
+# leaves the machine; upstream's dry-run then uses its fake cluster-info.
+step "the seeds' worker join, --dry-run, in a fresh network namespace"
+if [[ $(id -u) -eq 0 ]] && command -v unshare >/dev/null; then
+  KUBEADM_JOIN_DRYRUN_DIR="${work}/join-dryrun" unshare --net "${KUBEADM}" join 10.103.97.2:6443 \
+    --token 9vr73a.a8uxyaju799qwdjv \
+    --discovery-token-ca-cert-hash sha256:7c2e69131a36ae2a042a339b33381c6d0d43887e2de83720eff5359e26aec866 \
+    --master 10.103.97.200:6443 --master 10.103.97.201:6443 --master 10.103.97.202:6443 \
+    --dry-run --ignore-preflight-errors=all 2>&1 |
+    grep -E '^\[(locallb|preflight|kubelet-start|kubelet-wait)\]|^This node' || true
+else
+  echo "(skipped: needs root and unshare(1) for a private network namespace; run: sudo make demo)"
+fi
