@@ -309,3 +309,45 @@ func TestJoinHelpListsThePhase(t *testing.T) {
 		t.Errorf("locallb's description is not aligned:\n%s\n%s", lines[0], lines[1])
 	}
 }
+
+func TestJoinConfigControlPlaneSkips(t *testing.T) {
+	f := newFakeJoin(t)
+	cfg := strings.Replace(joinConfigWithDoc, "skipPhases:\n- locallb\n- preflight\n", "controlPlane:\n  certificateKey: \"\"\n", 1)
+	if err := f.run("join", "--config", writeConfig(t, cfg)); err != nil {
+		t.Fatal(err)
+	}
+	if f.touched(t) || !strings.Contains(f.out.String(), "[locallb] Skipping: this node joins as a control-plane node") {
+		t.Errorf("controlPlane in the file: touched=%v, output %q", f.touched(t), f.out)
+	}
+}
+
+func TestResetRemovesTheLoadBalancerAfterUpstream(t *testing.T) {
+	for _, upstreamErr := range []error{nil, errors.New("declined")} {
+		f := newFakeJoin(t)
+		if err := f.run(seedsJoin...); err != nil {
+			t.Fatal(err)
+		}
+		reset, _, _ := f.root.Find([]string{"reset"})
+		reset.RunE = func(*cobra.Command, []string) error { return upstreamErr }
+		if err := extendReset(f.root, Host{Node: f.node}); err != nil {
+			t.Fatal(err)
+		}
+		f.out.Reset()
+		if err := f.run("reset", "--dry-run"); err != upstreamErr {
+			t.Fatalf("reset --dry-run: %v", err)
+		}
+		if upstreamErr == nil && !strings.Contains(f.out.String(), "[locallb] Would remove the IPVS virtual server 10.103.97.2:6443") {
+			t.Errorf("reset --dry-run output:\n%s", f.out)
+		}
+		if !f.touched(t) {
+			t.Fatalf("reset --dry-run changed the node")
+		}
+		err := f.run("reset", "--force", "--dry-run=false") // flags persist across Execute calls on one tree
+		if err != upstreamErr {
+			t.Fatalf("reset: %v", err)
+		}
+		if got := f.touched(t); got != (upstreamErr != nil) {
+			t.Errorf("upstream reset error %v: node still changed = %v, want %v\n%s", upstreamErr, got, upstreamErr != nil, f.out)
+		}
+	}
+}
