@@ -40,7 +40,7 @@ unit: ## Unit, compatibility, certificate and offline tests; no root needed.
 
 .PHONY: vm-test
 vm-test: ## Real-kernel (IPVS) integration tests in a qemu VM; installs qemu and a Debian kernel if missing.
-	hack/vm-test.sh
+	VM_TEST_LDFLAGS="$(LDFLAGS)" hack/vm-test.sh
 
 .PHONY: lvscare
 lvscare: ## Build the care daemon: _output/bin/lvscare.

@@ -191,7 +191,8 @@ while IFS='|' read -r ip dir hastests; do
 	name=${rel//\//_}
 	name=${name:-root}
 	mkdir -p "$TESTS/$name"
-	CGO_ENABLED=0 go test -c -o "$TESTS/$name/$name.test" "$ip" || die "compiling tests of $ip failed"
+	# VM_TEST_LDFLAGS: e.g. the Makefile's version stamp, which package app needs.
+	CGO_ENABLED=0 go test -c -trimpath -ldflags "${VM_TEST_LDFLAGS:-}" -o "$TESTS/$name/$name.test" "$ip" || die "compiling tests of $ip failed"
 	[ -d "$dir/testdata" ] && cp -a "$dir/testdata" "$TESTS/$name/"
 	built=$((built + 1))
 done <<<"$listing"
