@@ -1,5 +1,5 @@
-// Command certexpiry prints the validity of every certificate in the PEM files
-// and kubeconfig client certificates named on its command line. The demo uses
+// Command certexpiry prints the validity (and SANs) of every certificate in the
+// PEM files and kubeconfig client certificates named on its command line. The demo uses
 // it so that a fresh machine needs no openssl.
 package main
 
@@ -59,5 +59,12 @@ func print(name string, pemData []byte) error {
 	}
 	years := c.NotAfter.Sub(c.NotBefore).Hours() / 24 / 365
 	fmt.Printf("%-40s CN=%-38s until %s  (%.1f years)\n", name, c.Subject.CommonName, c.NotAfter.UTC().Format(time.DateOnly), years)
+	if len(c.DNSNames)+len(c.IPAddresses) > 0 {
+		sans := append([]string(nil), c.DNSNames...)
+		for _, ip := range c.IPAddresses {
+			sans = append(sans, ip.String())
+		}
+		fmt.Printf("%-40s SANs: %s\n", "", strings.Join(sans, ", "))
+	}
 	return nil
 }
