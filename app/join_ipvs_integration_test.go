@@ -17,6 +17,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/sealkube/kubeadm/app/cmd/phases"
 	"github.com/sealkube/kubeadm/locallb"
 	"github.com/sealkube/kubeadm/manifests"
 )
@@ -66,6 +67,7 @@ func TestIntegrationJoinPhaseAndResetOnIPVS(t *testing.T) {
 	requireRealServers(t, vip, m1, m2)
 	requireFile(t, manifest, true, "--rs", m2.String())
 	requireFile(t, locallb.DefaultStatePath, true, vip.String())
+	requireFile(t, phases.DefaultModulesLoadPath, true, "ip_vs\nip_vs_rr\nnf_conntrack\n")
 	if n := ourRoutes(t); n != 1 {
 		t.Errorf("want 1 route of ours (protocol %d) for the VIP, found %d", locallb.RouteProtocol, n)
 	}
@@ -79,6 +81,7 @@ func TestIntegrationJoinPhaseAndResetOnIPVS(t *testing.T) {
 	requireRealServers(t, vip)
 	requireFile(t, manifest, false)
 	requireFile(t, locallb.DefaultStatePath, false)
+	requireFile(t, phases.DefaultModulesLoadPath, false)
 	if n := ourRoutes(t); n != 0 {
 		t.Errorf("reset left %d route(s) of ours", n)
 	}

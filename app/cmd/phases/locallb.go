@@ -71,6 +71,11 @@ type Node struct {
 	HostsPath   string
 	// StatePath is the locallb.Installer record; "" is its default.
 	StatePath string
+	// ModulesLoadPath lists the IPVS kernel modules for systemd-modules-load,
+	// so they are loaded at boot before the kubelet starts the care daemon
+	// (our daemon image runs as non-root and cannot load modules itself).
+	// "" skips it.
+	ModulesLoadPath string
 	// KubeletKubeconfig exists once the node has joined; its server is the
 	// cluster endpoint, so a re-run needs no discovery (and no valid token).
 	KubeletKubeconfig string
@@ -89,10 +94,20 @@ func DefaultNode(out io.Writer, clusterEndpoint func(netip.AddrPort) (string, er
 		ManifestDir:       "/etc/kubernetes/manifests",
 		HostsPath:         "/etc/hosts",
 		StatePath:         locallb.DefaultStatePath,
+		ModulesLoadPath:   DefaultModulesLoadPath,
 		KubeletKubeconfig: "/etc/kubernetes/kubelet.conf",
 		OpenKernel:        OpenIPVS,
 		ClusterEndpoint:   clusterEndpoint,
 	}
+}
+
+// DefaultModulesLoadPath is where the phase lists the IPVS modules.
+const DefaultModulesLoadPath = "/etc/modules-load.d/kubeadm-locallb.conf"
+
+// modulesLoadContent is the modules-load.d(5) file the phase writes.
+func modulesLoadContent() []byte {
+	return []byte("# Written by kubeadm join (locallb) and removed by kubeadm reset: the kernel modules of the\n" +
+		"# node-local IPVS load balancer, loaded at boot.\n" + strings.Join(locallb.IPVSModules(), "\n") + "\n")
 }
 
 // OpenIPVS opens the IPVS balancer and netlink routes of the current
@@ -135,6 +150,9 @@ type Changes struct {
 	manifestPath string
 	manifestOld  []byte // nil: the manifest did not exist
 	wroteManif   bool
+
+	wroteModules bool
+	modulesOld   []byte // nil: the modules-load file did not exist
 
 	hostsName  string
 	hostsAdded bool
@@ -202,6 +220,9 @@ func dryRun(cfg LocalLBConfig, node Node, e locallb.Endpoints, manifestPath stri
 	node.printf("Would program the IPVS virtual server %s (round-robin, masquerade) with real servers %s", e.VIP, joinAddrs(e.Masters))
 	node.printf("Would add a route for %s (proto %d) like the one to %s, if no route covers it", e.VIP.Addr(), locallb.RouteProtocol, e.Masters[0].Addr())
 	node.printf("Would record the load balancer in %s", node.statePath())
+	if node.ModulesLoadPath != "" {
+		node.printf("Would list the kernel modules %s in %s so they load at boot", strings.Join(locallb.IPVSModules(), ", "), node.ModulesLoadPath)
+	}
 	node.printf("Would write the static pod manifest %s:", manifestPath)
 	fmt.Fprint(node.Out, indent(string(manifest)))
 	if cfg.SkipEtcHosts {
@@ -248,6 +269,10 @@ func (c *Changes) apply(cfg LocalLBConfig, e locallb.Endpoints, podOpts manifest
 	}
 	c.createdLB = !recorded
 	n.printf("IPVS virtual server %s balances over %s", e.VIP, joinAddrs(e.Masters))
+
+	if err := c.writeModulesLoad(); err != nil {
+		return err
+	}
 
 	old, err := os.ReadFile(c.manifestPath)
 	switch {
@@ -372,6 +397,33 @@ func HostsName(server string, vip netip.AddrPort) (string, error) {
 	return host, nil
 }
 
+// writeModulesLoad lists the IPVS modules for loading at boot.
+func (c *Changes) writeModulesLoad() error {
+	path := c.node.ModulesLoadPath
+	if path == "" {
+		return nil
+	}
+	old, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		c.modulesOld = old
+	case !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("reading %s: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", filepath.Dir(path), err)
+	}
+	changed, err := atomicfile.WriteFile(path, modulesLoadContent(), 0o644)
+	if err != nil {
+		return fmt.Errorf("writing %s (the IPVS modules to load at boot): %w", path, err)
+	}
+	c.wroteModules = changed
+	if changed {
+		c.node.printf("Listed the kernel modules %s in %s so they load at boot", strings.Join(locallb.IPVSModules(), ", "), path)
+	}
+	return nil
+}
+
 // Undo reverts the run's changes and says what it undid, most recent first.
 func (c *Changes) Undo() (undone []string, err error) {
 	if c == nil {
@@ -404,6 +456,19 @@ func (c *Changes) Undo() (undone []string, err error) {
 			errs = append(errs, err)
 		} else {
 			undone = append(undone, "restored the previous "+c.manifestPath)
+		}
+	}
+	if c.wroteModules {
+		if c.modulesOld == nil {
+			if err := os.Remove(n.ModulesLoadPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, err)
+			} else {
+				undone = append(undone, "removed "+n.ModulesLoadPath)
+			}
+		} else if _, err := atomicfile.WriteFile(n.ModulesLoadPath, c.modulesOld, 0o644); err != nil {
+			errs = append(errs, err)
+		} else {
+			undone = append(undone, "restored the previous "+n.ModulesLoadPath)
 		}
 	}
 	switch {

@@ -57,6 +57,7 @@ func newTestNode(t *testing.T) *testNode {
 		ManifestDir:       filepath.Join(dir, "etc/kubernetes/manifests"),
 		HostsPath:         filepath.Join(dir, "etc/hosts"),
 		StatePath:         filepath.Join(dir, "var/lib/kubeadm-locallb/state.json"),
+		ModulesLoadPath:   filepath.Join(dir, "etc/modules-load.d/kubeadm-locallb.conf"),
 		KubeletKubeconfig: filepath.Join(dir, "etc/kubernetes/kubelet.conf"),
 		OpenKernel: func() (Kernel, error) {
 			tn.opened++
@@ -121,6 +122,9 @@ func TestRunLocalLBWorker(t *testing.T) {
 	m, err := os.ReadFile(filepath.Join(tn.ManifestDir, manifests.FileName))
 	if err != nil || !strings.Contains(string(m), "- 10.103.97.202:6443") {
 		t.Errorf("manifest: %v\n%s", err, m)
+	}
+	if mods, err := os.ReadFile(tn.ModulesLoadPath); err != nil || !strings.HasSuffix(string(mods), "\nip_vs\nip_vs_rr\nnf_conntrack\n") {
+		t.Errorf("modules-load file %s: %v\n%s", tn.ModulesLoadPath, err, mods)
 	}
 
 	// Re-running (the way to change the master list) is idempotent and,
@@ -281,6 +285,9 @@ func TestRunLocalLBFailureUndoes(t *testing.T) {
 			if _, err := os.Stat(tn.StatePath); !os.IsNotExist(err) {
 				t.Errorf("left the state file: %v", err)
 			}
+			if _, err := os.Stat(tn.ModulesLoadPath); !os.IsNotExist(err) {
+				t.Errorf("left the modules-load file: %v", err)
+			}
 			if tn.closed != tn.opened {
 				t.Errorf("kernel opened %d times, closed %d", tn.opened, tn.closed)
 			}
@@ -349,7 +356,7 @@ func TestResetLocalLB(t *testing.T) {
 		t.Fatal(err)
 	}
 	dry := tn.out.String()
-	for _, want := range []string{"[locallb] Would remove the IPVS virtual server 10.103.97.2:6443", "[locallb] Would remove " + filepath.Join(tn.ManifestDir, manifests.FileName), "[locallb] Would remove the " + tn.HostsPath + " line \"10.103.97.2 apiserver.cluster.local # " + HostsMarker + "\""} {
+	for _, want := range []string{"[locallb] Would remove the IPVS virtual server 10.103.97.2:6443", "[locallb] Would remove " + filepath.Join(tn.ManifestDir, manifests.FileName), "[locallb] Would remove " + tn.ModulesLoadPath, "[locallb] Would remove the " + tn.HostsPath + " line \"10.103.97.2 apiserver.cluster.local # " + HostsMarker + "\""} {
 		if !strings.Contains(dry, want) {
 			t.Errorf("dry-run reset output lacks %q:\n%s", want, dry)
 		}
@@ -365,6 +372,9 @@ func TestResetLocalLB(t *testing.T) {
 	}
 	if _, found, _ := tn.balancer.Get(netip.MustParseAddrPort("10.103.97.2:6443")); found || tn.manifestExists() || len(tn.routes.routes) != 0 {
 		t.Errorf("reset left the load balancer behind")
+	}
+	if _, err := os.Stat(tn.ModulesLoadPath); !os.IsNotExist(err) {
+		t.Errorf("reset left the modules-load file: %v", err)
 	}
 	if got := tn.hostsContent(t); got != seedsHosts+"\n" {
 		t.Errorf("hosts after reset: %q", got)

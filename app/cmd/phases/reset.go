@@ -55,6 +55,18 @@ func ResetLocalLB(node Node, dryRun bool) error {
 		}
 	}
 
+	if node.ModulesLoadPath != "" {
+		if _, err := os.Stat(node.ModulesLoadPath); err == nil {
+			if dryRun {
+				node.printf("Would remove %s", node.ModulesLoadPath)
+			} else if err := os.Remove(node.ModulesLoadPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, fmt.Errorf("removing %s: %w", node.ModulesLoadPath, err))
+			} else {
+				node.printf("Removed %s", node.ModulesLoadPath)
+			}
+		}
+	}
+
 	h := node.hosts()
 	if dryRun {
 		data, err := os.ReadFile(node.HostsPath)
