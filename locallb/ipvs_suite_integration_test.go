@@ -46,4 +46,3 @@ func TestIntegrationIPVSBalancer(t *testing.T) {
 	requireIPVS(t) // skips (or fails in the VM) without IPVS
 	runBalancerSuite(t, ipvsSuite)
 }
-

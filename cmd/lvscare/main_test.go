@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/sealkube/kubeadm/locallb"
 	"os/exec"
 	"strings"
 	"testing"
@@ -34,7 +35,7 @@ func TestDoesNotLinkKubernetes(t *testing.T) {
 }
 
 func TestNoBackendSaysSo(t *testing.T) {
-	lb, err := newBalancer()
+	lb, err := newBalancer(locallb.BackendIPVS)
 	if lb != nil || err == nil || !strings.Contains(err.Error(), "IPVS") {
 		t.Fatalf("newBalancer() = %v, %v; want no balancer and an error saying the IPVS backend is missing", lb, err)
 	}
