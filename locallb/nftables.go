@@ -91,6 +91,16 @@ var _ KernelBalancer = (*NFTables)(nil)
 // kernel has everything the backend uses. It loads NFTablesModules when the
 // first probe fails.
 func NewNFTables(opts NFTablesOptions) (*NFTables, error) {
+	if err := nfnetlinkAvailable(); err != nil {
+		loadErr := opts.Modules.Load(NFTablesModules()...)
+		if err := nfnetlinkAvailable(); err != nil {
+			msg := ""
+			if loadErr != nil {
+				msg = fmt.Sprintf(" (loading %s failed: %s)", strings.Join(NFTablesModules(), ", "), strings.ReplaceAll(loadErr.Error(), "\n", "; "))
+			}
+			return nil, fmt.Errorf("%w: no netfilter netlink socket (%v)%s; load nf_tables (`modprobe nf_tables`) or use the %s backend", ErrNFTablesUnavailable, err, msg, BackendIPVS)
+		}
+	}
 	var connOpts []nftables.ConnOption
 	if opts.NetnsPath != "" {
 		f, err := os.Open(opts.NetnsPath)
@@ -102,9 +112,9 @@ func NewNFTables(opts NFTablesOptions) (*NFTables, error) {
 		defer f.Close()
 		connOpts = append(connOpts, nftables.WithNetNSFd(int(f.Fd())))
 	}
-	c, err := nftables.New(append(connOpts, nftables.AsLasting())...)
+	c, err := newNFTConn(append(connOpts, nftables.AsLasting())...)
 	if err != nil {
-		return nil, fmt.Errorf("%w (opening a netfilter netlink socket: %v); use the %s backend", ErrNFTablesUnavailable, err, BackendIPVS)
+		return nil, fmt.Errorf("opening a netfilter netlink socket (netns %q): %w", opts.NetnsPath, err)
 	}
 	b := &NFTables{c: c}
 	if err := b.probe(); err != nil {
@@ -120,6 +130,29 @@ func NewNFTables(opts NFTablesOptions) (*NFTables, error) {
 		}
 	}
 	return b, nil
+}
+
+// nfnetlinkAvailable opens and closes a NETLINK_NETFILTER socket: the
+// protocol exists only when nfnetlink is loaded. Checked first because
+// github.com/mdlayher/socket loses the error of a failed socket(2) inside a
+// network namespace and github.com/mdlayher/netlink then dereferences nil.
+func nfnetlinkAvailable() error {
+	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_NETFILTER)
+	if err != nil {
+		return fmt.Errorf("socket(AF_NETLINK, NETLINK_NETFILTER): %w", err)
+	}
+	return unix.Close(fd)
+}
+
+// newNFTConn turns a panic in the netlink dial (see nfnetlinkAvailable)
+// into an error.
+func newNFTConn(opts ...nftables.ConnOption) (c *nftables.Conn, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			c, err = nil, fmt.Errorf("netlink dial panicked: %v", r)
+		}
+	}()
+	return nftables.New(opts...)
 }
 
 // probe builds, in one batch, a throwaway table with every kind of object
