@@ -367,6 +367,20 @@ func setupForwarding(t testing.TB, env suiteEnv) (vip netip.AddrPort, a, b *echo
 	vip = ap(f.vip)
 	a = newEchoServer(t, env.h, "lbt-a", f.hostA, f.nsA, 8080)
 	b = newEchoServer(t, env.h, "lbt-b", f.hostB, f.nsB, 8080)
+	// Reach both servers directly first, with a long timeout: on a fresh
+	// veth the first IPv6 SYN is often lost (the host's 6.18 kernel and the
+	// VM's 6.1 alike, direct or through either balancer), and the 1 s SYN
+	// retransmit exceeds the suite's dial timeout under the VM's emulation.
+	// That is the test network settling, not the balancer under test.
+	for _, s := range []*echoServer{a, b} {
+		var c net.Conn
+		var err error
+		inNetns(t, env.ns, func() { c, err = net.DialTimeout("tcp", s.addr.String(), 10*time.Second) })
+		if err != nil {
+			t.Fatalf("connecting directly to %s: %v", s.addr, err)
+		}
+		c.Close()
+	}
 	if _, err := NewRoutes(env.h).Ensure(vip.Addr(), a.addr.Addr()); err != nil {
 		t.Fatal(err)
 	}
