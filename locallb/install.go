@@ -53,7 +53,7 @@ type Installer struct {
 	// Backend names Balancer's kind, for the record and messages; ""
 	// means DefaultBackend.
 	Backend Backend
-	Routes   RouteManager
+	Routes  RouteManager
 	// StatePath defaults to DefaultStatePath.
 	StatePath string
 }
