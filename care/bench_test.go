@@ -3,6 +3,7 @@ package care
 import (
 	"context"
 	"fmt"
+	"github.com/sealkube/kubeadm/locallb"
 	"log/slog"
 	"math/rand/v2"
 	"os"
@@ -269,7 +270,7 @@ func TestHelperDaemonProcess(t *testing.T) {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
 	lb := newMemBalancer()
-	if err := Main(ctx, cfg, "bench", func() (lbT, error) { return lb, nil }, os.Stderr); err != nil {
+	if err := Main(ctx, cfg, "bench", func(locallb.Backend) (lbT, error) { return lb, nil }, os.Stderr); err != nil {
 		t.Fatal(err)
 	}
 }

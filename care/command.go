@@ -14,16 +14,17 @@ import (
 	"github.com/sealkube/kubeadm/locallb"
 )
 
-// BalancerFactory opens the kernel load balancer; it is called only after
-// the flags are valid, so --help and bad flags need no privileges.
-type BalancerFactory func() (locallb.Balancer, error)
+// BalancerFactory opens the kernel load balancer of the chosen backend
+// (--backend); it is called only after the flags are valid, so --help and
+// bad flags need no privileges.
+type BalancerFactory func(backend locallb.Backend) (locallb.Balancer, error)
 
 // NewCommand returns the lvscare command tree: "care" (the daemon) and
 // "version". newProber may be nil for the HTTP prober.
 func NewCommand(version string, newBalancer BalancerFactory, out, errOut io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "lvscare",
-		Short:         "Keeps a node-local IPVS virtual server pointing at the healthy control-plane nodes",
+		Short:         "Keeps a node-local virtual server (IPVS or nftables) pointing at the healthy control-plane nodes",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -39,7 +40,8 @@ real server each --interval, drains one (weight 0) after --fall failed probes,
 deletes it on the next failure and adds it back after --rise passed probes.
 When every probe fails, all real servers are kept (fail open). The virtual
 server is restored within --restore-period when something deletes or changes
-it. SIGTERM exits leaving the rules in place; --clean deletes them and exits.`,
+it. SIGTERM exits leaving the rules in place; --clean deletes them and exits.
+--backend chooses IPVS (default) or our own nftables table.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := opts.Validate()
@@ -69,9 +71,9 @@ func Main(ctx context.Context, cfg Config, version string, newBalancer BalancerF
 		// balancer will say clearly if it lacks the privilege.
 		log.Debug("could not raise CAP_NET_ADMIN", "err", err)
 	}
-	lb, err := newBalancer()
+	lb, err := newBalancer(cfg.Backend)
 	if err != nil {
-		return fmt.Errorf("opening the kernel load balancer: %w", err)
+		return fmt.Errorf("opening the kernel load balancer (--backend %s): %w", cfg.Backend, err)
 	}
 	switch c := lb.(type) {
 	case io.Closer:

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/sealkube/kubeadm/locallb"
 )
 
 // DefaultCAFile is the cluster CA that kubeadm writes on every node.
@@ -47,6 +49,7 @@ type Options struct {
 	RestorePeriod  time.Duration
 	CAFile         string
 	MetricsAddress string
+	Backend        locallb.Backend
 
 	// insecureSet and caFileSet tell an explicit flag from a default.
 	insecureSet func() bool
@@ -68,6 +71,7 @@ func NewOptions() *Options {
 		RestorePeriod:  200 * time.Millisecond,
 		CAFile:         DefaultCAFile,
 		MetricsAddress: DefaultMetricsAddress,
+		Backend:        locallb.DefaultBackend,
 	}
 }
 
@@ -94,6 +98,7 @@ func (o *Options) RegisterFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.RetryInterval, "retry-interval", o.RetryInterval, "delay before re-probing a real server whose last probe disagrees with its state, instead of waiting --interval")
 	fs.DurationVar(&o.RestorePeriod, "restore-period", o.RestorePeriod, "how often the virtual server is read back and restored if something deleted or changed it")
 	fs.StringVar(&o.CAFile, "ca-file", o.CAFile, "PEM CA bundle used to verify the real servers' certificates (https)")
+	fs.Var(&o.Backend, "backend", "kernel load balancer: ipvs (an IPVS virtual server, as public lvscare) or nftables (our own nftables table sealkube-locallb, for kernels without IPVS or kube-proxy in nftables mode)")
 	fs.StringVar(&o.MetricsAddress, "metrics-address", o.MetricsAddress, "loopback address serving /metrics and /healthz; empty disables it")
 
 	o.insecureSet = func() bool { return fs.Changed("health-insecure-skip-verify") }
@@ -102,6 +107,8 @@ func (o *Options) RegisterFlags(fs *pflag.FlagSet) {
 
 // Config is the validated form of Options.
 type Config struct {
+	// Backend is the kernel mechanism the balancer programs.
+	Backend       locallb.Backend
 	VIP           netip.AddrPort
 	RealServers   []netip.AddrPort
 	Probe         ProbeConfig
@@ -145,6 +152,10 @@ func (o *Options) Validate() (Config, error) {
 		RunOnce:        o.RunOnce,
 		Clean:          o.Clean,
 		MetricsAddress: o.MetricsAddress,
+		Backend:        o.Backend,
+	}
+	if cfg.Backend == "" {
+		cfg.Backend = locallb.DefaultBackend
 	}
 
 	if o.VirtualServer == "" {

@@ -2,6 +2,7 @@ package care
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net/netip"
 	"os"
@@ -128,7 +129,7 @@ func TestOptionsCleanNeedsNoRealServers(t *testing.T) {
 func TestCommandRejectsBadFlagsBeforeOpeningTheBalancer(t *testing.T) {
 	opened := false
 	var out, errOut bytes.Buffer
-	cmd := NewCommand("test", func() (lb locallb.Balancer, err error) { opened = true; return nil, nil }, &out, &errOut)
+	cmd := NewCommand("test", func(locallb.Backend) (lb locallb.Balancer, err error) { opened = true; return nil, nil }, &out, &errOut)
 	cmd.SetArgs([]string{"care", "--vs", "nope", "--rs", "1.1.1.1:6443"})
 	err := cmd.Execute()
 	if err == nil || !strings.Contains(err.Error(), `--vs "nope"`) {
@@ -136,5 +137,54 @@ func TestCommandRejectsBadFlagsBeforeOpeningTheBalancer(t *testing.T) {
 	}
 	if opened {
 		t.Fatal("the balancer was opened although the flags were invalid")
+	}
+}
+
+func TestOptionsBackend(t *testing.T) {
+	base := []string{"--vs", "10.103.97.2:6443", "--rs", "192.168.0.2:6443"}
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		want    locallb.Backend
+		wantErr string
+	}{
+		{"default is ipvs", nil, locallb.BackendIPVS, ""},
+		{"ipvs", []string{"--backend", "ipvs"}, locallb.BackendIPVS, ""},
+		{"nftables", []string{"--backend", "nftables"}, locallb.BackendNFTables, ""},
+		{"case and space", []string{"--backend", " NFTables "}, locallb.BackendNFTables, ""},
+		{"unknown", []string{"--backend", "iptables"}, "", `"iptables"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := parse(t, append(append([]string{}, base...), tc.args...)...)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), "nftables") {
+					t.Fatalf("err = %v, want one naming %s and the valid backends", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Backend != tc.want {
+				t.Fatalf("Backend = %q, want %q", cfg.Backend, tc.want)
+			}
+		})
+	}
+}
+
+func TestCommandPassesBackendToFactory(t *testing.T) {
+	var got locallb.Backend
+	var out, errOut bytes.Buffer
+	cmd := NewCommand("test", func(b locallb.Backend) (locallb.Balancer, error) {
+		got = b
+		return nil, errors.New("no kernel here")
+	}, &out, &errOut)
+	cmd.SetArgs([]string{"care", "--vs", "10.103.97.2:6443", "--rs", "192.168.0.2:6443", "--backend", "nftables", "--metrics-address", ""})
+	err := cmd.Execute()
+	if err == nil || !strings.Contains(err.Error(), "--backend nftables") {
+		t.Fatalf("Execute = %v, want the factory's error naming the backend", err)
+	}
+	if got != locallb.BackendNFTables {
+		t.Fatalf("factory got backend %q, want nftables", got)
 	}
 }

@@ -1,7 +1,7 @@
 // Package locallb is the node-local load balancer that lets a worker reach
 // every control-plane node through one virtual address (VIP:port). It parses
 // and validates the VIP and master list, programs the kernel (IPVS by
-// default) and cleans up what it created.
+// default, or nftables) and cleans up what it created.
 //
 // It must not import k8s.io/kubernetes: the care daemon links it and stays small.
 package locallb
@@ -24,7 +24,7 @@ type VirtualServer struct {
 }
 
 // Balancer is the narrow seam to the kernel. Implementations: IPVS (default),
-// a fake for unit tests, later nftables.
+// nftables (NewNFTables; choose with NewBalancer), a fake for unit tests.
 type Balancer interface {
 	// Ensure makes vs exist with exactly its real servers and weights: it
 	// creates the virtual server if missing, adds missing real servers,

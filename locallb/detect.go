@@ -22,7 +22,7 @@ var ErrIPVSUnavailable = errors.New("IPVS is not available on this kernel")
 func IPVSModules() []string { return []string{"ip_vs", "ip_vs_rr", "nf_conntrack"} }
 
 // ipvsFix is the remedy printed with every detection failure.
-const ipvsFix = "load them with `modprobe ip_vs ip_vs_rr nf_conntrack` and keep them across reboots with a file /etc/modules-load.d/ipvs.conf listing ip_vs, ip_vs_rr and nf_conntrack, one per line"
+const ipvsFix = "load them with `modprobe ip_vs ip_vs_rr nf_conntrack` and keep them across reboots with a file /etc/modules-load.d/ipvs.conf listing ip_vs, ip_vs_rr and nf_conntrack, one per line; or, on a kernel without IPVS, use the nftables backend (lvscare --backend nftables)"
 
 // KernelModules loads kernel modules without the modprobe binary: it reads
 // <Root>/lib/modules/<Release>/modules.dep and calls finit_module(2) on each

@@ -102,7 +102,7 @@ func TestDetectIPVSFailures(t *testing.T) {
 	}{
 		{
 			name: "module missing from the index", dep: "kernel/net/netfilter/nf_conntrack.ko:\n",
-			want: []string{"/proc/net/ip_vs is missing", "modules not loaded: ip_vs, ip_vs_rr", "module ip_vs is not in", "modprobe ip_vs ip_vs_rr nf_conntrack", "/etc/modules-load.d/"},
+			want: []string{"/proc/net/ip_vs is missing", "modules not loaded: ip_vs, ip_vs_rr", "module ip_vs is not in", "modprobe ip_vs ip_vs_rr nf_conntrack", "/etc/modules-load.d/", "use the nftables backend"},
 		},
 		{
 			name: "finit_module refused", dep: debianDep, fail: map[string]error{"ip_vs": errors.New("operation not permitted")},

@@ -20,13 +20,40 @@ const DefaultStatePath = "/var/lib/kubeadm-locallb/state.json"
 // carry RouteProtocol, nothing else, and does nothing without a record.
 type State struct {
 	VIP netip.AddrPort `json:"vip"`
+	// Backend is the kernel load balancer the virtual server lives in;
+	// empty (records written before backends existed) means BackendIPVS.
+	// kubeadm reset reads it to open the right backend for Cleanup.
+	Backend Backend `json:"backend,omitempty"`
+}
+
+// BackendOrDefault is s.Backend, or DefaultBackend when the record has none.
+func (s State) BackendOrDefault() Backend {
+	if s.Backend == "" {
+		return DefaultBackend
+	}
+	return s.Backend
+}
+
+// removeHint says how to remove a virtual server by hand.
+func removeHint(b Backend, vip netip.AddrPort) string {
+	if b == BackendNFTables {
+		fam := "ip"
+		if vip.Addr().Is6() {
+			fam = "ip6"
+		}
+		return fmt.Sprintf("nft delete table %s %s", fam, NFTablesTable)
+	}
+	return fmt.Sprintf("ipvsadm -D -t %s", vip)
 }
 
 // Installer sets up the node-local load balancer for kubeadm join and
 // removes it again (failed join, kubeadm reset).
 type Installer struct {
 	Balancer Balancer
-	Routes   RouteManager
+	// Backend names Balancer's kind, for the record and messages; ""
+	// means DefaultBackend.
+	Backend Backend
+	Routes  RouteManager
 	// StatePath defaults to DefaultStatePath.
 	StatePath string
 }
@@ -49,7 +76,7 @@ func (in Installer) ReadState() (State, bool, error) {
 	}
 	var s State
 	if err := json.Unmarshal(data, &s); err != nil || !s.VIP.IsValid() {
-		return State{}, false, fmt.Errorf("locallb state %s is corrupt (%v): remove the IPVS virtual server by hand and delete the file", in.statePath(), err)
+		return State{}, false, fmt.Errorf("locallb state %s is corrupt (%v): remove the virtual server by hand (IPVS: ipvsadm -D -t VIP; nftables: nft delete table ip %s) and delete the file", in.statePath(), err, NFTablesTable)
 	}
 	return s, true, nil
 }
@@ -67,6 +94,10 @@ func (in Installer) Install(e Endpoints) (err error) {
 	if err != nil {
 		return err
 	}
+	backend := State{Backend: in.Backend}.BackendOrDefault()
+	if found && prev.BackendOrDefault() != backend {
+		return fmt.Errorf("the node-local load balancer is already set up with the %s backend (recorded in %s), not %s: run `kubeadm reset` first", prev.BackendOrDefault(), in.statePath(), backend)
+	}
 	if found && prev.VIP != e.VIP {
 		return fmt.Errorf("the node-local load balancer is already set up for VIP %s (recorded in %s), not %s: run `kubeadm reset` first", prev.VIP, in.statePath(), e.VIP)
 	}
@@ -74,9 +105,9 @@ func (in Installer) Install(e Endpoints) (err error) {
 		if _, exists, err := in.Balancer.Get(e.VIP); err != nil {
 			return err
 		} else if exists {
-			return fmt.Errorf("an IPVS virtual server %s already exists and kubeadm did not create it (no record in %s): remove it (ipvsadm -D -t %s) or choose another VIP", e.VIP, in.statePath(), e.VIP)
+			return fmt.Errorf("a %s virtual server %s already exists and kubeadm did not create it (no record in %s): remove it (%s) or choose another VIP", backend, e.VIP, in.statePath(), removeHint(backend, e.VIP))
 		}
-		if err := in.writeState(State{VIP: e.VIP}); err != nil {
+		if err := in.writeState(State{VIP: e.VIP, Backend: backend}); err != nil {
 			return err
 		}
 	}

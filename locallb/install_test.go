@@ -126,3 +126,36 @@ func TestCleanupCorruptState(t *testing.T) {
 		t.Fatalf("Cleanup with corrupt state: %v", err)
 	}
 }
+
+func TestInstallRecordsBackend(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state.json")
+	e := endpoints(t, "10.103.97.2:6443", "10.0.0.1:6443")
+	in := locallb.Installer{Balancer: &fake.Balancer{}, Routes: &fakeRoutes{}, StatePath: state, Backend: locallb.BackendNFTables}
+	if err := in.Install(e); err != nil {
+		t.Fatal(err)
+	}
+	s, found, err := in.ReadState()
+	if err != nil || !found || s.BackendOrDefault() != locallb.BackendNFTables {
+		t.Fatalf("state %+v found=%v err=%v, want the nftables backend recorded", s, found, err)
+	}
+	other := locallb.Installer{Balancer: &fake.Balancer{}, Routes: &fakeRoutes{}, StatePath: state}
+	if err := other.Install(e); err == nil || !strings.Contains(err.Error(), "nftables backend") || !strings.Contains(err.Error(), "kubeadm reset") {
+		t.Fatalf("Install with another backend over a record: %v, want a refusal naming the recorded backend", err)
+	}
+	// A record without a backend (written before backends existed) is IPVS.
+	if err := os.WriteFile(state, []byte(`{"vip":"10.103.97.2:6443"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if s, _, err := other.ReadState(); err != nil || s.BackendOrDefault() != locallb.BackendIPVS {
+		t.Fatalf("old record: %+v %v, want ipvs", s, err)
+	}
+	// A foreign virtual server: the hint names the backend's own tool.
+	b := &fake.Balancer{}
+	if err := b.Ensure(e.VirtualServer()); err != nil {
+		t.Fatal(err)
+	}
+	fresh := locallb.Installer{Balancer: b, Routes: &fakeRoutes{}, StatePath: filepath.Join(t.TempDir(), "s.json"), Backend: locallb.BackendNFTables}
+	if err := fresh.Install(e); err == nil || !strings.Contains(err.Error(), "nft delete table ip sealkube-locallb") {
+		t.Fatalf("Install over a foreign nftables virtual server: %v, want the nft hint", err)
+	}
+}

@@ -63,7 +63,7 @@ func NewIPVS(opts IPVSOptions) (*IPVS, error) {
 		return nil, err
 	}
 	if _, err := netlink.GenlFamilyGet("IPVS"); err != nil {
-		return nil, fmt.Errorf("%w: /proc/net/ip_vs exists but the kernel has no IPVS generic netlink family (%v); load it with `modprobe ip_vs ip_vs_rr nf_conntrack`", ErrIPVSUnavailable, err)
+		return nil, fmt.Errorf("%w: /proc/net/ip_vs exists but the kernel has no IPVS generic netlink family (%v); load it with `modprobe ip_vs ip_vs_rr nf_conntrack`, or use the nftables backend", ErrIPVSUnavailable, err)
 	}
 	h, err := ipvs.New(opts.NetnsPath)
 	if err != nil {

@@ -18,7 +18,7 @@ import (
 // network namespaces they create, and is gone when those close.
 
 // requireNetns skips unless we can create network namespaces.
-func requireNetns(t *testing.T) {
+func requireNetns(t testing.TB) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("integration test: skipped under -short")
@@ -30,7 +30,7 @@ func requireNetns(t *testing.T) {
 
 // newNetns creates a network namespace with lo up and returns a netlink
 // handle in it. The calling goroutine's namespace is unchanged.
-func newNetns(t *testing.T) (netns.NsHandle, *netlink.Handle) {
+func newNetns(t testing.TB) (netns.NsHandle, *netlink.Handle) {
 	t.Helper()
 	runtime.LockOSThread()
 	orig, err := netns.Get()
@@ -68,7 +68,7 @@ func newNetns(t *testing.T) (netns.NsHandle, *netlink.Handle) {
 }
 
 // inNetns runs f on a thread inside ns.
-func inNetns(t *testing.T, ns netns.NsHandle, f func()) {
+func inNetns(t testing.TB, ns netns.NsHandle, f func()) {
 	t.Helper()
 	done := make(chan struct{})
 	var setErr error
@@ -100,7 +100,7 @@ func inNetns(t *testing.T, ns netns.NsHandle, f func()) {
 
 // addLink adds a veth pair name/name+"p" inside h's namespace (veth is
 // built in where dummy may not be), both up, addresses on name (no DAD).
-func addLink(t *testing.T, h *netlink.Handle, name string, addrs ...string) netlink.Link {
+func addLink(t testing.TB, h *netlink.Handle, name string, addrs ...string) netlink.Link {
 	t.Helper()
 	if err := h.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: name}, PeerName: name + "p"}); err != nil {
 		t.Fatalf("adding veth %s: %v", name, err)
@@ -124,7 +124,7 @@ func addLink(t *testing.T, h *netlink.Handle, name string, addrs ...string) netl
 	return l
 }
 
-func addAddr(t *testing.T, h *netlink.Handle, l netlink.Link, cidr string) {
+func addAddr(t testing.TB, h *netlink.Handle, l netlink.Link, cidr string) {
 	t.Helper()
 	p := netip.MustParsePrefix(cidr)
 	addr := &netlink.Addr{IPNet: &net.IPNet{IP: net.IP(p.Addr().AsSlice()), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}}

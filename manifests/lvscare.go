@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/sealkube/kubeadm/internal/atomicfile"
+	"github.com/sealkube/kubeadm/locallb"
 )
 
 const (
@@ -55,6 +56,10 @@ type Options struct {
 	// defaults /healthz and https (the apiserver's own health endpoint).
 	HealthPath   string
 	HealthScheme string
+	// Backend is the kernel load balancer the daemon programs; "" and
+	// locallb.BackendIPVS render the public lvscare command unchanged,
+	// locallb.BackendNFTables adds `--backend nftables` (our image only).
+	Backend locallb.Backend
 	// LivenessProbe is the kubelet's probe of the care daemon itself. Nil
 	// means DefaultLivenessProbe for our image and none for other images.
 	LivenessProbe *corev1.Probe
@@ -105,6 +110,9 @@ func (o Options) validate() error {
 	if err := checkImage(o.Image); err != nil {
 		return err
 	}
+	if _, err := locallb.ParseBackend(string(o.Backend)); err != nil {
+		return fmt.Errorf("lvscare manifest: %w", err)
+	}
 	if o.HealthScheme != "http" && o.HealthScheme != "https" {
 		return fmt.Errorf("lvscare manifest: health scheme %q: expected http or https", o.HealthScheme)
 	}
@@ -148,7 +156,13 @@ func Command(o Options) []string {
 	for _, m := range o.Masters {
 		cmd = append(cmd, "--rs", m.String())
 	}
-	return append(cmd, "--health-path", o.HealthPath, "--health-schem", o.HealthScheme)
+	cmd = append(cmd, "--health-path", o.HealthPath, "--health-schem", o.HealthScheme)
+	// Only our daemon knows --backend; the default keeps the command the
+	// public lvscare image accepts.
+	if b, err := locallb.ParseBackend(string(o.Backend)); err == nil && b != locallb.BackendIPVS {
+		cmd = append(cmd, "--backend", b.String())
+	}
+	return cmd
 }
 
 // Pod builds the static pod for o.
@@ -184,10 +198,11 @@ func Pod(o Options) (*corev1.Pod, error) {
 					AllowPrivilegeEscalation: ptr(false),
 					ReadOnlyRootFilesystem:   ptr(true),
 					Capabilities: &corev1.Capabilities{
-						// NET_ADMIN: IPVS is configured over generic netlink,
-						// which the kernel allows only with CAP_NET_ADMIN.
+						// NET_ADMIN: IPVS (generic netlink) and nftables
+						// (nfnetlink) changes need CAP_NET_ADMIN.
 						// SYS_MODULE: after a reboot the daemon may be the
-						// first to need ip_vs/ip_vs_rr/nf_conntrack and loads
+						// first to need ip_vs/ip_vs_rr/nf_conntrack (or the
+						// nf_tables modules) and loads
 						// them from the read-only /lib/modules mount.
 						// Health checks are plain outbound TCP/TLS: no more.
 						Add:  []corev1.Capability{"NET_ADMIN", "SYS_MODULE"},

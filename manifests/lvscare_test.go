@@ -14,6 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/sealkube/kubeadm/locallb"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.yaml golden files")
@@ -194,5 +196,32 @@ func TestWrite(t *testing.T) {
 	}
 	if _, _, err := Write(filepath.Join(dir, "missing"), goldenCases[0].opts); err == nil || !strings.Contains(err.Error(), "lvscare static pod manifest") {
 		t.Fatalf("Write into a missing dir: %v", err)
+	}
+}
+
+func TestCommandBackend(t *testing.T) {
+	base := Options{VIP: ap("10.103.97.2:6443"), Masters: []netip.AddrPort{ap("192.168.0.10:6443")}}
+	public := []string{"lvscare", "care", "--vs", "10.103.97.2:6443", "--rs", "192.168.0.10:6443", "--health-path", "/healthz", "--health-schem", "https"}
+	for _, tc := range []struct {
+		backend locallb.Backend
+		want    []string
+	}{
+		{"", public},
+		{locallb.BackendIPVS, public},
+		{locallb.BackendNFTables, append(append([]string{}, public...), "--backend", "nftables")},
+	} {
+		o := base
+		o.Backend = tc.backend
+		if got := Command(o); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("Command(backend %q) = %q, want %q", tc.backend, got, tc.want)
+		}
+		if _, err := Render(o); err != nil {
+			t.Errorf("Render(backend %q): %v", tc.backend, err)
+		}
+	}
+	o := base
+	o.Backend = "iptables"
+	if _, err := Render(o); err == nil || !strings.Contains(err.Error(), `"iptables"`) {
+		t.Fatalf("Render with backend iptables: %v, want an error naming it", err)
 	}
 }

@@ -4,13 +4,14 @@ import (
 	"github.com/sealkube/kubeadm/locallb"
 )
 
-// newBalancer opens the IPVS backend. locallb.NewIPVS checks that the kernel
-// has IPVS (loading the modules when it can) before it touches moby/ipvs,
-// which would otherwise report success on a kernel without it.
-func newBalancer() (locallb.Balancer, error) {
-	lb, err := locallb.NewIPVS(locallb.IPVSOptions{})
+// newBalancer opens the chosen backend (--backend). locallb.NewBalancer
+// checks that the kernel supports it first (for IPVS before it touches
+// moby/ipvs, which would otherwise report success on a kernel without it),
+// and its error names the other backend.
+func newBalancer(backend locallb.Backend) (locallb.Balancer, error) {
+	lb, err := locallb.NewBalancer(backend, locallb.BalancerOptions{})
 	if err != nil {
-		return nil, err // not a nil *IPVS inside a non-nil interface
+		return nil, err // not a typed nil inside a non-nil interface
 	}
 	return lb, nil
 }

@@ -43,8 +43,8 @@ func TestNoIPVSSaysSo(t *testing.T) {
 	if _, err := os.Stat("/proc/net/ip_vs"); err == nil {
 		t.Skip("this kernel has IPVS; the refusal path needs a kernel without it")
 	}
-	lb, err := newBalancer()
+	lb, err := newBalancer(locallb.BackendIPVS)
 	if lb != nil || !errors.Is(err, locallb.ErrIPVSUnavailable) || !strings.Contains(err.Error(), "modprobe ip_vs") {
-		t.Fatalf("newBalancer() = %v, %v; want no balancer and ErrIPVSUnavailable naming the fix", lb, err)
+		t.Fatalf("newBalancer(ipvs) = %v, %v; want no balancer and ErrIPVSUnavailable naming the fix", lb, err)
 	}
 }
