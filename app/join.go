@@ -21,6 +21,7 @@ import (
 
 	"github.com/sealkube/kubeadm/app/cmd/phases"
 	"github.com/sealkube/kubeadm/app/locallbconfig"
+	"github.com/sealkube/kubeadm/locallb"
 	"github.com/sealkube/kubeadm/manifests"
 )
 
@@ -29,6 +30,7 @@ const (
 	flagMaster       = "master"
 	flagLvscareImage = "lvscare-image"
 	flagSkipEtcHosts = "skip-etc-hosts"
+	flagBackend      = "locallb-backend"
 )
 
 // Upstream join flags we read (upstream's names; see cmd/options).
@@ -46,7 +48,7 @@ const (
 )
 
 // joinPhaseFlags are the join flags `kubeadm join phase locallb` shares.
-var joinPhaseFlags = []string{flagMaster, flagLvscareImage, flagSkipEtcHosts, flagConfig, flagControlPlane, flagDryRun,
+var joinPhaseFlags = []string{flagMaster, flagLvscareImage, flagSkipEtcHosts, flagBackend, flagConfig, flagControlPlane, flagDryRun,
 	flagToken, flagDiscToken, flagDiscCAHash, flagDiscSkipCA, flagDiscFile, flagTLSBootstrap}
 
 // Host is where our command extensions act. Tests replace paths and the
@@ -67,6 +69,7 @@ type joinFlags struct {
 	masters   []string
 	image     string
 	skipHosts bool
+	backend   locallb.Backend
 }
 
 func findCommand(root *cobra.Command, path ...string) (*cobra.Command, error) {
@@ -99,6 +102,8 @@ func extendJoin(root *cobra.Command, host Host) error {
 		"A control-plane apiserver (IP:port) for the node-local load balancer of a worker; repeat the flag or give a comma-separated list. The join endpoint becomes an IPVS virtual server over these masters.")
 	fs.StringVar(&lb.image, flagLvscareImage, manifests.DefaultImage, "The image of the lvscare static pod that health-checks the masters behind the node-local load balancer.")
 	fs.BoolVar(&lb.skipHosts, flagSkipEtcHosts, false, "Do not map the cluster endpoint's DNS name to the VIP in /etc/hosts (your resolver already does).")
+	lb.backend = locallb.DefaultBackend
+	fs.Var(&lb.backend, flagBackend, "The kernel mechanism of the node-local load balancer: ipvs, or nftables for kernels without IPVS and clusters whose kube-proxy runs in nftables mode.")
 
 	long, err := withPhaseInHelp(join.Long)
 	if err != nil {
@@ -227,6 +232,7 @@ func prepareJoin(cmd *cobra.Command, args []string, lb joinFlags, host Host) (*j
 		Masters:      lb.masters,
 		Image:        lb.image,
 		SkipEtcHosts: lb.skipHosts,
+		Backend:      lb.backend,
 		ControlPlane: flagBool(fs, flagControlPlane),
 		DryRun:       flagBool(fs, flagDryRun),
 	}
@@ -249,7 +255,7 @@ func prepareJoin(cmd *cobra.Command, args []string, lb joinFlags, host Host) (*j
 
 	cfgPath := flagString(fs, flagConfig)
 	if cfgPath != "" {
-		for _, name := range []string{flagMaster, flagLvscareImage} {
+		for _, name := range []string{flagMaster, flagLvscareImage, flagBackend} {
 			if flagChanged(fs, name) {
 				return inv, fmt.Errorf("can not mix '--config' with --%s: put the load balancer settings in a %s document (apiVersion %s) in %s; `kubeadm config print locallb-defaults` prints an example",
 					name, locallbconfig.Kind, locallbconfig.APIVersion, cfgPath)
@@ -337,6 +343,11 @@ func (inv *joinInvocation) fromConfig(cmd *cobra.Command, cfgPath string, skipFl
 			inv.cfg.Image = o.Image
 		}
 		inv.cfg.SkipEtcHosts = inv.cfg.SkipEtcHosts || o.SkipEtcHosts
+		b, err := locallb.ParseBackend(o.Backend)
+		if err != nil {
+			return fmt.Errorf("%s: %s document: backend: %w", cfgPath, locallbconfig.Kind, err)
+		}
+		inv.cfg.Backend = b
 	}
 	if !filtered {
 		return nil

@@ -15,6 +15,7 @@ import (
 	kubeadmcmd "k8s.io/kubernetes/cmd/kubeadm/app/cmd"
 
 	"github.com/sealkube/kubeadm/app/cmd/phases"
+	"github.com/sealkube/kubeadm/locallb"
 	"github.com/sealkube/kubeadm/locallb/fake"
 	"github.com/sealkube/kubeadm/manifests"
 )
@@ -38,6 +39,7 @@ type fakeJoin struct {
 	node     phases.Node
 	balancer *fake.Balancer
 	routes   memRoutes
+	backends []locallb.Backend // what OpenKernel was asked for
 	// What upstream's join saw when it ran.
 	upstreamRan   bool
 	upstreamSkip  []string
@@ -61,8 +63,9 @@ func newFakeJoin(t *testing.T) *fakeJoin {
 		HostsPath:         filepath.Join(dir, "hosts"),
 		StatePath:         filepath.Join(dir, "state.json"),
 		KubeletKubeconfig: filepath.Join(dir, "kubelet.conf"),
-		OpenKernel: func() (phases.Kernel, error) {
-			return phases.Kernel{Balancer: f.balancer, Routes: f.routes}, nil
+		OpenKernel: func(b locallb.Backend) (phases.Kernel, error) {
+			f.backends = append(f.backends, b)
+			return phases.Kernel{Backend: b, Balancer: f.balancer, Routes: f.routes}, nil
 		},
 		ClusterEndpoint: func(netip.AddrPort) (string, error) { return "https://apiserver.cluster.local:6443", nil },
 	}
@@ -253,6 +256,54 @@ func TestJoinConfigDocument(t *testing.T) {
 	}
 }
 
+// TestJoinBackendSelection: the backend reaches the kernel, the manifest and
+// the state record from the flag or the document, and reset reopens the
+// recorded one.
+func TestJoinBackendSelection(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		cfg  string
+		want locallb.Backend
+	}{
+		{"default", seedsJoin, "", locallb.BackendIPVS},
+		{"flag", append(append([]string{}, seedsJoin...), "--locallb-backend", "nftables"), "", locallb.BackendNFTables},
+		{"document", nil, strings.Replace(joinConfigWithDoc, "- locallb\n", "", 1) + "backend: nftables\n", locallb.BackendNFTables},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeJoin(t)
+			args := tc.args
+			if tc.cfg != "" {
+				args = []string{"join", "--config", writeConfig(t, tc.cfg)}
+			}
+			if err := f.run(args...); err != nil {
+				t.Fatalf("%v\n%s", err, f.out)
+			}
+			if len(f.backends) != 1 || f.backends[0] != tc.want {
+				t.Errorf("kernel opened for %v, want [%s]", f.backends, tc.want)
+			}
+			manifest, err := os.ReadFile(filepath.Join(f.node.ManifestDir, manifests.FileName))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(string(manifest), "- --backend\n    - nftables"); got != (tc.want == locallb.BackendNFTables) {
+				t.Errorf("manifest passes --backend nftables: %v, want %v:\n%s", got, tc.want == locallb.BackendNFTables, manifest)
+			}
+			reset, _, _ := f.root.Find([]string{"reset"})
+			reset.RunE = func(*cobra.Command, []string) error { return nil } // upstream's reset succeeded
+			if err := extendReset(f.root, Host{Node: f.node}); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.run("reset", "--force"); err != nil {
+				t.Fatalf("reset: %v\n%s", err, f.out)
+			}
+			if len(f.backends) != 2 || f.backends[1] != tc.want {
+				t.Errorf("reset opened %v, want the recorded %s", f.backends, tc.want)
+			}
+		})
+	}
+}
+
 func TestJoinConfigErrors(t *testing.T) {
 	tests := []struct {
 		name, cfg string
@@ -262,6 +313,8 @@ func TestJoinConfigErrors(t *testing.T) {
 		{"--master with --config", joinConfigWithDoc, []string{"--master", "10.0.0.1"}, "can not mix '--config' with --master: put the load balancer settings in a LocalLoadBalancerConfiguration document"},
 		{"unknown field", joinConfigWithDoc + "mastres: [10.0.0.1]\n", nil, `unknown field "mastres"`},
 		{"wrong version", strings.Replace(joinConfigWithDoc, "locallb.sealkube.io/v1alpha1", "locallb.sealkube.io/v1", 1), nil, `unknown document apiVersion "locallb.sealkube.io/v1"`},
+		{"unknown backend", joinConfigWithDoc + "backend: haproxy\n", nil, `backend: unknown load balancer backend "haproxy": use "ipvs" (default) or "nftables"`},
+		{"--locallb-backend with --config", joinConfigWithDoc, []string{"--locallb-backend", "nftables"}, "can not mix '--config' with --locallb-backend"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -44,6 +44,8 @@ type Configuration struct {
 	Image string `json:"image,omitempty"`
 	// SkipEtcHosts leaves /etc/hosts alone.
 	SkipEtcHosts bool `json:"skipEtcHosts,omitempty"`
+	// Backend is the kernel mechanism: "ipvs" (default) or "nftables".
+	Backend string `json:"backend,omitempty"`
 }
 
 // Example is printed by `kubeadm config print locallb-defaults`.
@@ -68,6 +70,9 @@ image: ghcr.io/sealkube/lvscare:v1.36.3
 # true: leave /etc/hosts alone (your resolver maps the cluster endpoint's
 # name to the VIP); false: map it with a line that kubeadm reset removes.
 skipEtcHosts: false
+# The kernel mechanism: ipvs (default) or nftables (for kernels without IPVS,
+# or clusters whose kube-proxy runs in nftables mode and flushes IPVS).
+backend: ipvs
 `
 
 // Document is one YAML document of a config file.

@@ -49,13 +49,17 @@ type LocalLBConfig struct {
 	// SkipEtcHosts leaves /etc/hosts alone, for nodes whose resolver
 	// already maps the cluster endpoint's name to the VIP.
 	SkipEtcHosts bool
+	// Backend is the kernel mechanism; "" is locallb.DefaultBackend.
+	Backend locallb.Backend
 	// ControlPlane: the node joins as a control-plane node.
 	ControlPlane bool
 	DryRun       bool
 }
 
-// Kernel is the node's load-balancing kernel state: IPVS and routes.
+// Kernel is the node's load-balancing kernel state: the balancer (IPVS or
+// nftables) and routes.
 type Kernel struct {
+	Backend  locallb.Backend
 	Balancer locallb.Balancer
 	Routes   locallb.RouteManager
 	// Close releases them; may be nil.
@@ -79,8 +83,8 @@ type Node struct {
 	// KubeletKubeconfig exists once the node has joined; its server is the
 	// cluster endpoint, so a re-run needs no discovery (and no valid token).
 	KubeletKubeconfig string
-	// OpenKernel opens IPVS and the route table.
-	OpenKernel func() (Kernel, error)
+	// OpenKernel opens the backend's balancer and the route table.
+	OpenKernel func(locallb.Backend) (Kernel, error)
 	// ClusterEndpoint returns the server URL published in the cluster-info
 	// ConfigMap, discovered (and verified) through vip.
 	ClusterEndpoint func(vip netip.AddrPort) (string, error)
@@ -96,7 +100,7 @@ func DefaultNode(out io.Writer, clusterEndpoint func(netip.AddrPort) (string, er
 		StatePath:         locallb.DefaultStatePath,
 		ModulesLoadPath:   DefaultModulesLoadPath,
 		KubeletKubeconfig: "/etc/kubernetes/kubelet.conf",
-		OpenKernel:        OpenIPVS,
+		OpenKernel:        OpenKernel,
 		ClusterEndpoint:   clusterEndpoint,
 	}
 }
@@ -110,20 +114,29 @@ func modulesLoadContent() []byte {
 		"# node-local IPVS load balancer, loaded at boot.\n" + strings.Join(locallb.IPVSModules(), "\n") + "\n")
 }
 
-// OpenIPVS opens the IPVS balancer and netlink routes of the current
-// network namespace.
-func OpenIPVS() (Kernel, error) {
-	b, err := locallb.NewIPVS(locallb.IPVSOptions{})
+// OpenKernel opens the backend's balancer and the netlink routes of the
+// current network namespace; it fails, naming the other backend, when the
+// kernel lacks this one.
+func OpenKernel(backend locallb.Backend) (Kernel, error) {
+	b, err := locallb.NewBalancer(backend, locallb.BalancerOptions{})
 	if err != nil {
 		return Kernel{}, err
 	}
-	return Kernel{Balancer: b, Routes: locallb.NewRoutes(nil), Close: b.Close}, nil
+	return Kernel{Backend: backend, Balancer: b, Routes: locallb.NewRoutes(nil), Close: b.Close}, nil
+}
+
+// backendName is how messages name the mechanism.
+func backendName(b locallb.Backend) string {
+	if b == locallb.BackendNFTables {
+		return "nftables"
+	}
+	return "IPVS"
 }
 
 func (n Node) hosts() etchosts.File { return etchosts.File{Path: n.HostsPath, Marker: HostsMarker} }
 
 func (n Node) installer(k Kernel) locallb.Installer {
-	return locallb.Installer{Balancer: k.Balancer, Routes: k.Routes, StatePath: n.StatePath}
+	return locallb.Installer{Balancer: k.Balancer, Backend: k.Backend, Routes: k.Routes, StatePath: n.StatePath}
 }
 
 func (n Node) statePath() string {
@@ -186,7 +199,10 @@ func RunLocalLB(cfg LocalLBConfig, node Node) (*Changes, error) {
 	for _, w := range warnings {
 		node.printf("WARNING: %s", w)
 	}
-	podOpts := manifests.Options{Image: cfg.Image, VIP: e.VIP, Masters: e.Masters}
+	if cfg.Backend == "" {
+		cfg.Backend = locallb.DefaultBackend
+	}
+	podOpts := manifests.Options{Image: cfg.Image, VIP: e.VIP, Masters: e.Masters, Backend: cfg.Backend}
 	manifest, err := manifests.Render(podOpts)
 	if err != nil {
 		return nil, err
@@ -197,7 +213,7 @@ func RunLocalLB(cfg LocalLBConfig, node Node) (*Changes, error) {
 		return nil, nil
 	}
 
-	k, err := node.OpenKernel()
+	k, err := node.OpenKernel(cfg.Backend)
 	if err != nil {
 		return nil, fmt.Errorf("node-local load balancer: %w", err)
 	}
@@ -217,7 +233,11 @@ func RunLocalLB(cfg LocalLBConfig, node Node) (*Changes, error) {
 }
 
 func dryRun(cfg LocalLBConfig, node Node, e locallb.Endpoints, manifestPath string, manifest []byte) {
-	node.printf("Would program the IPVS virtual server %s (round-robin, masquerade) with real servers %s", e.VIP, joinAddrs(e.Masters))
+	if cfg.Backend == locallb.BackendNFTables {
+		node.printf("Would program the nftables table %s: DNAT of TCP to %s over real servers %s", locallb.NFTablesTable, e.VIP, joinAddrs(e.Masters))
+	} else {
+		node.printf("Would program the IPVS virtual server %s (round-robin, masquerade) with real servers %s", e.VIP, joinAddrs(e.Masters))
+	}
 	node.printf("Would add a route for %s (proto %d) like the one to %s, if no route covers it", e.VIP.Addr(), locallb.RouteProtocol, e.Masters[0].Addr())
 	node.printf("Would record the load balancer in %s", node.statePath())
 	if node.ModulesLoadPath != "" {
@@ -268,7 +288,7 @@ func (c *Changes) apply(cfg LocalLBConfig, e locallb.Endpoints, podOpts manifest
 		return fmt.Errorf("node-local load balancer: %w", err)
 	}
 	c.createdLB = !recorded
-	n.printf("IPVS virtual server %s balances over %s", e.VIP, joinAddrs(e.Masters))
+	n.printf("%s virtual server %s balances over %s", backendName(cfg.Backend), e.VIP, joinAddrs(e.Masters))
 
 	if err := c.writeModulesLoad(); err != nil {
 		return err

@@ -43,6 +43,7 @@ type testNode struct {
 	server    string           // what discovery returns
 	opened    int
 	closed    int
+	backends  []locallb.Backend // what OpenKernel was asked for
 	hostsInit string
 }
 
@@ -59,9 +60,10 @@ func newTestNode(t *testing.T) *testNode {
 		StatePath:         filepath.Join(dir, "var/lib/kubeadm-locallb/state.json"),
 		ModulesLoadPath:   filepath.Join(dir, "etc/modules-load.d/kubeadm-locallb.conf"),
 		KubeletKubeconfig: filepath.Join(dir, "etc/kubernetes/kubelet.conf"),
-		OpenKernel: func() (Kernel, error) {
+		OpenKernel: func(b locallb.Backend) (Kernel, error) {
 			tn.opened++
-			return Kernel{Balancer: tn.balancer, Routes: tn.routes, Close: func() { tn.closed++ }}, nil
+			tn.backends = append(tn.backends, b)
+			return Kernel{Backend: b, Balancer: tn.balancer, Routes: tn.routes, Close: func() { tn.closed++ }}, nil
 		},
 		ClusterEndpoint: func(vip netip.AddrPort) (string, error) {
 			tn.discover = append(tn.discover, vip)

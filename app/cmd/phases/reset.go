@@ -28,9 +28,9 @@ func ResetLocalLB(node Node, dryRun bool) error {
 	}
 	if recorded {
 		if dryRun {
-			node.printf("Would remove the IPVS virtual server %s and its route (proto %d), recorded in %s", st.VIP, locallb.RouteProtocol, node.statePath())
-		} else if k, err := node.OpenKernel(); err != nil {
-			errs = append(errs, fmt.Errorf("removing the IPVS virtual server %s recorded in %s: %w", st.VIP, node.statePath(), err))
+			node.printf("Would remove the %s virtual server %s and its route (proto %d), recorded in %s", backendName(st.BackendOrDefault()), st.VIP, locallb.RouteProtocol, node.statePath())
+		} else if k, err := node.OpenKernel(st.BackendOrDefault()); err != nil {
+			errs = append(errs, fmt.Errorf("removing the %s virtual server %s recorded in %s: %w", backendName(st.BackendOrDefault()), st.VIP, node.statePath(), err))
 		} else {
 			err := node.installer(k).Cleanup()
 			if k.Close != nil {
@@ -39,7 +39,7 @@ func ResetLocalLB(node Node, dryRun bool) error {
 			if err != nil {
 				errs = append(errs, err)
 			} else {
-				node.printf("Removed the IPVS virtual server %s and its route", st.VIP)
+				node.printf("Removed the %s virtual server %s and its route", backendName(st.BackendOrDefault()), st.VIP)
 			}
 		}
 	}
