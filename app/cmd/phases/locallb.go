@@ -108,10 +108,18 @@ func DefaultNode(out io.Writer, clusterEndpoint func(netip.AddrPort) (string, er
 // DefaultModulesLoadPath is where the phase lists the IPVS modules.
 const DefaultModulesLoadPath = "/etc/modules-load.d/kubeadm-locallb.conf"
 
+// kernelModules are the modules the backend needs.
+func kernelModules(b locallb.Backend) []string {
+	if b == locallb.BackendNFTables {
+		return locallb.NFTablesModules()
+	}
+	return locallb.IPVSModules()
+}
+
 // modulesLoadContent is the modules-load.d(5) file the phase writes.
-func modulesLoadContent() []byte {
+func modulesLoadContent(b locallb.Backend) []byte {
 	return []byte("# Written by kubeadm join (locallb) and removed by kubeadm reset: the kernel modules of the\n" +
-		"# node-local IPVS load balancer, loaded at boot.\n" + strings.Join(locallb.IPVSModules(), "\n") + "\n")
+		"# node-local " + backendName(b) + " load balancer, loaded at boot.\n" + strings.Join(kernelModules(b), "\n") + "\n")
 }
 
 // OpenKernel opens the backend's balancer and the netlink routes of the
@@ -241,7 +249,7 @@ func dryRun(cfg LocalLBConfig, node Node, e locallb.Endpoints, manifestPath stri
 	node.printf("Would add a route for %s (proto %d) like the one to %s, if no route covers it", e.VIP.Addr(), locallb.RouteProtocol, e.Masters[0].Addr())
 	node.printf("Would record the load balancer in %s", node.statePath())
 	if node.ModulesLoadPath != "" {
-		node.printf("Would list the kernel modules %s in %s so they load at boot", strings.Join(locallb.IPVSModules(), ", "), node.ModulesLoadPath)
+		node.printf("Would list the kernel modules %s in %s so they load at boot", strings.Join(kernelModules(cfg.Backend), ", "), node.ModulesLoadPath)
 	}
 	node.printf("Would write the static pod manifest %s:", manifestPath)
 	fmt.Fprint(node.Out, indent(string(manifest)))
@@ -290,7 +298,7 @@ func (c *Changes) apply(cfg LocalLBConfig, e locallb.Endpoints, podOpts manifest
 	c.createdLB = !recorded
 	n.printf("%s virtual server %s balances over %s", backendName(cfg.Backend), e.VIP, joinAddrs(e.Masters))
 
-	if err := c.writeModulesLoad(); err != nil {
+	if err := c.writeModulesLoad(cfg.Backend); err != nil {
 		return err
 	}
 
@@ -418,7 +426,7 @@ func HostsName(server string, vip netip.AddrPort) (string, error) {
 }
 
 // writeModulesLoad lists the IPVS modules for loading at boot.
-func (c *Changes) writeModulesLoad() error {
+func (c *Changes) writeModulesLoad(backend locallb.Backend) error {
 	path := c.node.ModulesLoadPath
 	if path == "" {
 		return nil
@@ -433,13 +441,13 @@ func (c *Changes) writeModulesLoad() error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", filepath.Dir(path), err)
 	}
-	changed, err := atomicfile.WriteFile(path, modulesLoadContent(), 0o644)
+	changed, err := atomicfile.WriteFile(path, modulesLoadContent(backend), 0o644)
 	if err != nil {
 		return fmt.Errorf("writing %s (the IPVS modules to load at boot): %w", path, err)
 	}
 	c.wroteModules = changed
 	if changed {
-		c.node.printf("Listed the kernel modules %s in %s so they load at boot", strings.Join(locallb.IPVSModules(), ", "), path)
+		c.node.printf("Listed the kernel modules %s in %s so they load at boot", strings.Join(kernelModules(backend), ", "), path)
 	}
 	return nil
 }
