@@ -288,7 +288,20 @@ func hostsMaps(n *node, name, addr string) error {
 // whoAmI uses the worker's kubelet.conf (the bootstrapped client
 // certificate) through the VIP and checks the identity the apiserver sees.
 func (h *harness) whoAmI() error {
-	cfg, err := clientcmd.BuildConfigFromFlags("", h.worker.path(kubeletConf))
+	kc, err := clientcmd.LoadFromFile(h.worker.path(kubeletConf))
+	if err != nil {
+		return err
+	}
+	// Its certificate paths are the worker's: read them through its root.
+	for _, a := range kc.AuthInfos {
+		if a.ClientCertificate != "" {
+			a.ClientCertificate = h.worker.path(a.ClientCertificate)
+		}
+		if a.ClientKey != "" {
+			a.ClientKey = h.worker.path(a.ClientKey)
+		}
+	}
+	cfg, err := clientcmd.NewDefaultClientConfig(*kc, nil).ClientConfig()
 	if err != nil {
 		return err
 	}

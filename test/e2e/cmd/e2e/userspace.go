@@ -168,7 +168,7 @@ func lbUserspaceMain(args []string) error {
 	go func() {
 		for range usr1 {
 			_ = b.Delete(v)
-			fmt.Fprintf(os.Stderr, "lb-userspace: deleted the virtual server %s (SIGUSR1)\n", v)
+			fmt.Fprintf(os.Stderr, "%s lb-userspace: deleted the virtual server %s (SIGUSR1)\n", time.Now().UTC().Format(time.RFC3339Nano), v)
 		}
 	}()
 	cmd := care.NewCommand("e2e-userspace", func() (locallb.Balancer, error) { return b, nil }, os.Stdout, os.Stderr)
