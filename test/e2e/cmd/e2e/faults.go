@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os/exec"
 	"syscall"
 	"time"
@@ -57,6 +58,9 @@ func (h *harness) fault(run int, name string) error {
 	default:
 		return fmt.Errorf("unknown fault %q", name)
 	}
+	// A random offset de-correlates the fault from the care daemon's probe
+	// ticks (the scenario's own timing would otherwise phase-lock them).
+	time.Sleep(rand.N(time.Second))
 	start := time.Now()
 	if err := apply(); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
