@@ -50,6 +50,17 @@ lvscare: ## Build the care daemon: _output/bin/lvscare.
 image: ## OCI image archive of the care daemon, without a Docker daemon: _output/lvscare-image.tar.
 	VERSION=$(KUBE_VERSION) hack/build-image.sh
 
+.PHONY: e2e-build
+e2e-build: ## Build kube-apiserver, kube-controller-manager, etcd and the e2e harness (test/e2e module) into _output/e2e/bin, skipping fresh ones.
+	hack/e2e-build.sh
+
+.PHONY: e2e
+e2e: build lvscare e2e-build ## End to end as root: 3 apiservers + etcd in netns, worker join through its local LB, faults (test/e2e/README.md).
+	_output/e2e/bin/e2e -lb $(E2E_LB) $(E2E_FLAGS)
+
+E2E_LB    ?= userspace
+E2E_FLAGS ?=
+
 .PHONY: verify
 verify: ## gofmt, go vet, vendor/ matches go mod vendor.
 	hack/verify-all.sh

@@ -1,0 +1,384 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	authenticationv1 "k8s.io/api/authentication/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/sealkube/kubeadm/manifests"
+)
+
+const (
+	hostsMarker   = "added by kubeadm join (locallb)"
+	lvscareFile   = "kube-lvscare.yaml"
+	locallbState  = "/var/lib/kubeadm-locallb/state.json"
+	kubeletConf   = "/etc/kubernetes/kubelet.conf"
+	okRunRequired = 10 // consecutive successful requests that mean "recovered"
+)
+
+func vipAddrPort() netip.AddrPort {
+	return netip.AddrPortFrom(netip.MustParseAddr(vip), apiserverPort)
+}
+
+func masterAddrPorts() []netip.AddrPort {
+	var out []netip.AddrPort
+	for _, a := range masterAddrs {
+		out = append(out, netip.AddrPortFrom(netip.MustParseAddr(a), apiserverPort))
+	}
+	return out
+}
+
+// workerLB is the worker's node-local load balancer as the harness sees it,
+// so the same scenario runs on a kernel backend (programmed by our kubeadm
+// join and kept by our lvscare) or on the userspace stand-in.
+type workerLB interface {
+	// beforeJoin prepares what kubeadm join's locallb phase does not.
+	beforeJoin() error
+	// joinArgs are extra kubeadm join flags.
+	joinArgs() []string
+	// afterJoin starts the care daemon.
+	afterJoin() error
+	// deleteRules removes the balancer's virtual server behind the care
+	// daemon's back.
+	deleteRules() error
+	// restartCare stops the care daemon and starts it again.
+	restartCare() error
+	// stop stops the care daemon (as the kubelet would when the node is reset).
+	stop()
+	// leftovers lists what kubeadm reset should have removed but did not.
+	leftovers() []string
+}
+
+func (h *harness) newWorkerLB() workerLB {
+	if h.o.lb == "kernel" {
+		return &kernelLB{h: h}
+	}
+	return &userspaceWorkerLB{h: h}
+}
+
+// userspaceWorkerLB: kubeadm join runs with --skip-phases locallb (its
+// locallb phase would program a kernel backend this machine lacks) and the
+// harness does that phase's work: VIP on lo, our care daemon over the
+// userspace balancer with the manifest's command line, and the /etc/hosts
+// mapping of the cluster endpoint to the VIP.
+type userspaceWorkerLB struct {
+	h   *harness
+	p   *proc
+	cmd []string
+}
+
+func (u *userspaceWorkerLB) beforeJoin() error {
+	h := u.h
+	if err := ipCmd(h.log, "-n", h.worker.netns, "addr", "add", vip+"/32", "dev", "lo"); err != nil {
+		return err
+	}
+	cmd := manifests.Command(manifests.Options{VIP: vipAddrPort(), Masters: masterAddrPorts()})
+	u.cmd = cmd[1:] // "care", flags…: what the static pod runs
+	if err := appendHosts(h.worker, vip, endpointName); err != nil {
+		return err
+	}
+	return u.start()
+}
+
+func (u *userspaceWorkerLB) start() error {
+	h := u.h
+	c := h.worker.command(nil, h.o.bins.self, append([]string{"lb-userspace"}, u.cmd...)...)
+	p, err := h.ps.start("w-lb-userspace", c, h.logPath("w-lb-userspace"))
+	if err != nil {
+		return err
+	}
+	u.p = p
+	return waitTCP(h.worker.nsPath(), vipAddrPort().String(), 20*time.Second, p.alive)
+}
+
+func (u *userspaceWorkerLB) joinArgs() []string { return []string{"--skip-phases", "locallb"} }
+func (u *userspaceWorkerLB) afterJoin() error   { return nil }
+
+func (u *userspaceWorkerLB) deleteRules() error {
+	return u.p.cmd.Process.Signal(syscall.SIGUSR1)
+}
+
+func (u *userspaceWorkerLB) restartCare() error {
+	u.p.stop(5 * time.Second)
+	return u.start()
+}
+
+func (u *userspaceWorkerLB) stop() {
+	if u.p != nil {
+		u.p.stop(5 * time.Second)
+	}
+}
+
+func (u *userspaceWorkerLB) leftovers() []string {
+	// Nothing of the stand-in is kubeadm's to remove; remove our own line
+	// and VIP so the checks below see only kubeadm's artifacts.
+	return commonLeftovers(u.h)
+}
+
+// kernelLB: our kubeadm join's locallb phase programs the kernel (the
+// backend kubeadm chooses, see -join-flags) and writes the lvscare static
+// pod; the harness runs our lvscare binary with the manifest's command line
+// in the worker's namespaces, as the kubelet would.
+type kernelLB struct {
+	h   *harness
+	p   *proc
+	cmd []string
+}
+
+func (k *kernelLB) beforeJoin() error  { return nil }
+func (k *kernelLB) joinArgs() []string { return nil }
+
+func (k *kernelLB) afterJoin() error {
+	cmd, err := staticPodCommand(k.h.worker.path(filepath.Join(manifestDirPath, lvscareFile)))
+	if err != nil {
+		return fmt.Errorf("the locallb phase's manifest: %w", err)
+	}
+	k.cmd = withBinary(cmd, k.h.o.bins.lvscare)
+	return k.start()
+}
+
+func (k *kernelLB) start() error {
+	p, err := k.h.ps.start("w-lvscare", k.h.worker.command(nil, k.cmd[0], k.cmd[1:]...), k.h.logPath("w-lvscare"))
+	if err != nil {
+		return err
+	}
+	k.p = p
+	time.Sleep(300 * time.Millisecond)
+	if !p.alive() {
+		return errors.New("lvscare exited at once: see logs/w-lvscare.log")
+	}
+	return nil
+}
+
+func (k *kernelLB) deleteRules() error {
+	// The daemon's own --clean deletes the virtual server in whatever
+	// backend the manifest names, then exits; the running daemon must
+	// restore it.
+	_, err := k.h.worker.run(k.h.log, 30*time.Second, k.cmd[0], append(append([]string{}, k.cmd[1:]...), "--clean")...)
+	return err
+}
+
+func (k *kernelLB) restartCare() error {
+	k.p.stop(5 * time.Second)
+	return k.start()
+}
+
+func (k *kernelLB) stop() {
+	if k.p != nil {
+		k.p.stop(5 * time.Second)
+	}
+}
+
+func (k *kernelLB) leftovers() []string {
+	left := commonLeftovers(k.h)
+	// Rules: IPVS's table or the nftables ruleset must not mention the VIP.
+	w := k.h.worker
+	if data, err := os.ReadFile(fmt.Sprintf("/proc/%d/net/ip_vs", w.holder.Process.Pid)); err == nil {
+		hex := fmt.Sprintf("%02X%02X%02X%02X:%04X", 10, 103, 97, 2, apiserverPort)
+		if strings.Contains(string(data), hex) {
+			left = append(left, "IPVS virtual server "+vipAddrPort().String())
+		}
+	}
+	if nft, err := exec.LookPath("nft"); err == nil {
+		if out, err := w.run(k.h.log, 10*time.Second, nft, "list", "ruleset"); err == nil && strings.Contains(out, vip) {
+			left = append(left, "nftables rules mentioning "+vip)
+		}
+	}
+	return left
+}
+
+func commonLeftovers(h *harness) []string {
+	var left []string
+	w := h.worker
+	for _, p := range []string{filepath.Join(manifestDirPath, lvscareFile), locallbState, kubeletConf} {
+		if _, err := os.Stat(w.path(p)); err == nil {
+			left = append(left, p)
+		}
+	}
+	if data, err := os.ReadFile(w.path(hostsFile)); err == nil && bytes.Contains(data, []byte(hostsMarker)) {
+		left = append(left, "/etc/hosts line ending in # "+hostsMarker)
+	}
+	return left
+}
+
+func (h *harness) join() error {
+	w := h.worker
+	h.lb = h.newWorkerLB()
+	if err := h.lb.beforeJoin(); err != nil {
+		return fmt.Errorf("preparing the worker's load balancer: %w", err)
+	}
+	kl, err := h.ps.start("w-kubelet", w.command(nil, h.o.bins.self, "kubelet"), h.logPath("w-kubelet-standin"))
+	if err != nil {
+		return err
+	}
+	h.kubelet = kl
+	args := []string{"join", vipAddrPort().String(), "--token", h.token, "--discovery-token-ca-cert-hash", h.hash}
+	for _, m := range masterAddrPorts() {
+		args = append(args, "--master", m.String())
+	}
+	// No kubelet binary and no container runtime on this machine: their
+	// preflight checks cannot pass; the CRI socket is named so kubeadm does
+	// not look for one.
+	args = append(args, "--cri-socket", criSocket, "--ignore-preflight-errors=all", "-v=1")
+	args = append(args, h.lb.joinArgs()...)
+	args = append(args, strings.Fields(h.o.joinFlags)...)
+	start := time.Now()
+	out, err := w.run(h.log, 5*time.Minute, h.o.bins.kubeadm, args...)
+	if err != nil {
+		return err
+	}
+	h.logf("kubeadm join took %s", time.Since(start).Round(time.Millisecond))
+	h.check("kubeadm join reports the node joined", contains(out, "This node has joined the cluster"))
+	if h.o.lb == "kernel" {
+		h.check("join ran the locallb phase", contains(out, "[locallb]"))
+	}
+	if err := h.lb.afterJoin(); err != nil {
+		return err
+	}
+	h.check("the worker maps "+endpointName+" to the VIP", hostsMaps(w, endpointName, vip))
+	h.check("TLS bootstrap: kubelet.conf authenticates as system:node:w through the VIP", h.whoAmI())
+
+	c, err := httpsClient(w.nsPath(), h.ca, h.o.reqTimeout)
+	if err != nil {
+		return err
+	}
+	h.probe = startProber(c, fmt.Sprintf("https://%s/readyz", vipAddrPort()), h.o.interval, 200000)
+	return h.waitHealthy(30 * time.Second)
+}
+
+func contains(out, s string) error {
+	if strings.Contains(out, s) {
+		return nil
+	}
+	return fmt.Errorf("output lacks %q", s)
+}
+
+func hostsMaps(n *node, name, addr string) error {
+	data, err := os.ReadFile(n.path(hostsFile))
+	if err != nil {
+		return err
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		f := strings.Fields(l)
+		for _, x := range f[min(1, len(f)):] {
+			if x == name {
+				if f[0] == addr {
+					return nil
+				}
+				return fmt.Errorf("%s maps %s to %s, want %s", hostsFile, name, f[0], addr)
+			}
+		}
+	}
+	return fmt.Errorf("%s has no line for %s", hostsFile, name)
+}
+
+// whoAmI uses the worker's kubelet.conf (the bootstrapped client
+// certificate) through the VIP and checks the identity the apiserver sees.
+func (h *harness) whoAmI() error {
+	kc, err := clientcmd.LoadFromFile(h.worker.path(kubeletConf))
+	if err != nil {
+		return err
+	}
+	// Its certificate paths are the worker's: read them through its root.
+	for _, a := range kc.AuthInfos {
+		if a.ClientCertificate != "" {
+			a.ClientCertificate = h.worker.path(a.ClientCertificate)
+		}
+		if a.ClientKey != "" {
+			a.ClientKey = h.worker.path(a.ClientKey)
+		}
+	}
+	cfg, err := clientcmd.NewDefaultClientConfig(*kc, nil).ClientConfig()
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(cfg.Host, endpointName) {
+		return fmt.Errorf("kubelet.conf's server is %s, want the cluster endpoint %s", cfg.Host, endpointName)
+	}
+	// The harness process resolves names with the host's /etc/hosts; dial
+	// the VIP inside the worker's namespace, as the name resolves there.
+	cfg.Host = "https://" + vipAddrPort().String()
+	cfg.TLSClientConfig.ServerName = endpointName
+	cfg.Dial = dialerIn(h.worker.nsPath(), 5*time.Second)
+	cfg.Timeout = 10 * time.Second
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	r, err := cs.AuthenticationV1().SelfSubjectReviews().Create(context.Background(), &authenticationv1.SelfSubjectReview{}, metav1.CreateOptions{})
+	if err != nil {
+		return err
+	}
+	if u := r.Status.UserInfo.Username; u != "system:node:w" {
+		return fmt.Errorf("kubelet.conf authenticates as %q, want system:node:w", u)
+	}
+	return nil
+}
+
+// waitHealthy waits until the last okRunRequired requests all succeeded.
+func (h *harness) waitHealthy(within time.Duration) error {
+	start := time.Now()
+	deadline := start.Add(within)
+	for time.Now().Before(deadline) {
+		if trailingOK(h.probe.since(start)) >= okRunRequired {
+			return nil
+		}
+		time.Sleep(h.o.interval)
+	}
+	ss := h.probe.since(start)
+	last := "no request"
+	if len(ss) > 0 {
+		last = ss[len(ss)-1].err
+	}
+	return fmt.Errorf("requests through the VIP did not succeed %d times in a row within %s (last error: %s)", okRunRequired, within, last)
+}
+
+func (h *harness) reset() error {
+	if h.probe != nil {
+		h.probe.stop()
+		h.probe = nil
+	}
+	// The kubelet would stop the care daemon's static pod before kubeadm
+	// reset's locallb cleanup runs; a running daemon would restore the
+	// virtual server.
+	h.lb.stop()
+	h.kubelet.stop(5 * time.Second)
+	if _, err := h.worker.run(h.log, 3*time.Minute, h.o.bins.kubeadm, "reset", "--force", "--cri-socket", criSocket, "-v=1"); err != nil {
+		return err
+	}
+	if h.o.lb == "userspace" {
+		// The stand-in's own state, which kubeadm reset does not know.
+		if err := removeHostsLine(h.worker, vip, endpointName); err != nil {
+			return err
+		}
+		_ = ipCmd(h.log, "-n", h.worker.netns, "addr", "del", vip+"/32", "dev", "lo")
+	}
+	if left := h.lb.leftovers(); len(left) > 0 {
+		h.check("kubeadm reset leaves nothing behind", fmt.Errorf("left: %s", strings.Join(left, "; ")))
+	} else {
+		h.check("kubeadm reset leaves nothing behind", nil)
+	}
+	return nil
+}
+
+func removeHostsLine(n *node, addr, name string) error {
+	p := n.path(hostsFile)
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(p, bytes.ReplaceAll(data, []byte(addr+" "+name+"\n"), nil), 0o644)
+}

@@ -1,0 +1,41 @@
+// Command e2e is the end-to-end test of our kubeadm on one machine: an
+// etcd, three kube-apiservers and a kube-controller-manager in network
+// namespaces, configured by our kubeadm's init phases, and a worker that
+// joins through its node-local load balancer; then faults, each measured by
+// a client on the worker. Run as root: `make e2e` (see test/e2e/README.md).
+//
+// The binary re-executes itself for the processes that must live inside a
+// node's namespaces: "holder" keeps a node's namespaces and private /etc,
+// "kubelet" stands in for the kubelet's TLS bootstrap, "lb-userspace" is the
+// care daemon over a userspace balancer.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	sub := "run"
+	args := os.Args[1:]
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		sub, args = args[0], args[1:]
+	}
+	var err error
+	switch sub {
+	case "run":
+		err = runMain(args)
+	case "holder":
+		err = holderMain(args)
+	case "kubelet":
+		err = kubeletMain(args)
+	case "lb-userspace":
+		err = lbUserspaceMain(args)
+	default:
+		err = fmt.Errorf("unknown subcommand %q: use run (default), holder, kubelet or lb-userspace", sub)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e %s: %v\n", sub, err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"testing"
+	"time"
+)
+
+func TestSummarize(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	iv := 50 * time.Millisecond
+	for _, tc := range []struct {
+		name     string
+		ss       []sample
+		failed   int
+		span     time.Duration
+		trailing int
+	}{
+		{"none", nil, 0, 0, 0},
+		{"all ok", []sample{{at: at(0), ok: true}, {at: at(50), ok: true}}, 0, 0, 2},
+		{"one failure", []sample{{at: at(0), ok: true}, {at: at(50), err: "x"}, {at: at(400), ok: true}}, 1, 350 * time.Millisecond, 1},
+		{"burst", []sample{{at: at(0), err: "a"}, {at: at(50), err: "b"}, {at: at(100), ok: true}, {at: at(150), err: "c"}, {at: at(200), ok: true}}, 3, 200 * time.Millisecond, 1},
+		{"failing at the end", []sample{{at: at(0), ok: true}, {at: at(50), err: "a"}}, 1, iv, 0},
+	} {
+		w := summarize(tc.ss, iv)
+		if w.failed != tc.failed || w.span != tc.span || w.total != len(tc.ss) {
+			t.Errorf("%s: summarize = %+v, want failed %d span %v", tc.name, w, tc.failed, tc.span)
+		}
+		if tc.failed > 0 && w.firstErr == "" {
+			t.Errorf("%s: no first error recorded", tc.name)
+		}
+		if got := trailingOK(tc.ss); got != tc.trailing {
+			t.Errorf("%s: trailingOK = %d, want %d", tc.name, got, tc.trailing)
+		}
+	}
+}
+
+func TestPercentile(t *testing.T) {
+	ms := func(v ...int) []time.Duration {
+		var d []time.Duration
+		for _, x := range v {
+			d = append(d, time.Duration(x)*time.Millisecond)
+		}
+		return d
+	}
+	for _, tc := range []struct {
+		in   []time.Duration
+		p    float64
+		want time.Duration
+	}{
+		{nil, 50, 0},
+		{ms(7), 99, 7 * time.Millisecond},
+		{ms(5, 1, 3, 2, 4), 50, 3 * time.Millisecond},
+		{ms(5, 1, 3, 2, 4), 99, 5 * time.Millisecond},
+		{ms(5, 1, 3, 2, 4), 0, 1 * time.Millisecond},
+	} {
+		if got := percentile(tc.in, tc.p); got != tc.want {
+			t.Errorf("percentile(%v, %v) = %v, want %v", tc.in, tc.p, got, tc.want)
+		}
+	}
+}
