@@ -171,7 +171,7 @@ func lbUserspaceMain(args []string) error {
 			fmt.Fprintf(os.Stderr, "%s lb-userspace: deleted the virtual server %s (SIGUSR1)\n", time.Now().UTC().Format(time.RFC3339Nano), v)
 		}
 	}()
-	cmd := care.NewCommand("e2e-userspace", func() (locallb.Balancer, error) { return b, nil }, os.Stdout, os.Stderr)
+	cmd := care.NewCommand("e2e-userspace", func(locallb.Backend) (locallb.Balancer, error) { return b, nil }, os.Stdout, os.Stderr)
 	cmd.SetArgs(args)
 	if err := cmd.Execute(); err != nil {
 		return err
