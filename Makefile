@@ -28,7 +28,7 @@ build: ## Build the static kubeadm binary into _output/bin/kubeadm.
 	@echo "built $(BIN)/kubeadm ($(KUBE_VERSION), commit $(GIT_COMMIT), tree $(GIT_TREE))"
 
 .PHONY: demo
-demo: build ## Build, then show offline what the tool does, in a temporary directory.
+demo: build ## Build, show offline what the tool does (temp dir); as root, then a short end-to-end run.
 	KUBEADM=$(BIN)/kubeadm hack/demo.sh
 
 .PHONY: test

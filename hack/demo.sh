@@ -71,3 +71,11 @@ if [[ $(id -u) -eq 0 ]] && command -v unshare >/dev/null; then
 else
   echo "(skipped: needs root and unshare(1) for a private network namespace; run: sudo make demo)"
 fi
+
+step "end to end: three kube-apiservers + etcd, a worker joining through its local load balancer, faults"
+if [[ $(id -u) -eq 0 ]]; then
+  # Builds kube-apiserver, kube-controller-manager and etcd once (about 5 minutes cold).
+  hack/e2e-demo.sh
+else
+  echo "(skipped: needs root for network, mount and UTS namespaces; run: sudo make demo)"
+fi

@@ -2,7 +2,7 @@
 # A short, readable end-to-end run: builds what is missing, then runs the
 # e2e harness once and shows only its steps, checks, fault windows and
 # summary (the full log stays in the work directory it prints on failure).
-# Needs root. Usage: hack/e2e-demo.sh [extra e2e flags, e.g. -lb kernel]
+# Needs root. Usage: hack/e2e-demo.sh [extra e2e flags, e.g. -repeat 3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ $(id -u) != 0 ]]; then
@@ -13,6 +13,8 @@ fi
 hack/e2e-build.sh
 echo "e2e-demo: three kube-apiservers + etcd in network namespaces, a worker joining through 10.103.97.2:6443, faults"
 set +e
-_output/e2e/bin/e2e "$@" 2>&1 | grep -E --line-buffered '^e2e \[.*(step|ok  |FAIL|fault|kubeadm join took|serves /readyz)|^(====|load balancer|step |fault windows|  |resources|total|e2e:|stopped)'
+# Our kernel path: the locallb join phase and lvscare, on nftables unless
+# E2E_BACKEND=ipvs (a kernel with IPVS).
+_output/e2e/bin/e2e -lb kernel -join-flags "--locallb-backend ${E2E_BACKEND:-nftables}" "$@" 2>&1 | grep -E --line-buffered '^e2e \[.*(step|ok  |FAIL|fault|kubeadm join took|serves /readyz)|^(====|load balancer|step |fault windows|  |resources|total|e2e:|stopped)'
 rc=${PIPESTATUS[0]}
 exit "$rc"
