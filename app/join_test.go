@@ -20,17 +20,6 @@ import (
 	"github.com/sealkube/kubeadm/manifests"
 )
 
-type memRoutes map[netip.Addr]netip.Addr
-
-func (m memRoutes) Ensure(vip, via netip.Addr) (bool, error) {
-	if _, ok := m[vip]; ok {
-		return false, nil
-	}
-	m[vip] = via
-	return true, nil
-}
-func (m memRoutes) Remove(vip netip.Addr) error { delete(m, vip); return nil }
-
 // fakeJoin is a kubeadm command tree whose upstream `join` RunE is replaced
 // by a recorder, extended by extendJoin on a temporary node.
 type fakeJoin struct {
@@ -38,7 +27,7 @@ type fakeJoin struct {
 	out      *bytes.Buffer
 	node     phases.Node
 	balancer *fake.Balancer
-	routes   memRoutes
+	routes   *fake.Routes
 	backends []locallb.Backend // what OpenKernel was asked for
 	// What upstream's join saw when it ran.
 	upstreamRan   bool
@@ -55,7 +44,7 @@ var seedsJoin = []string{"join", seedVIP, "--token", "abcdef.0123456789abcdef", 
 
 func newFakeJoin(t *testing.T) *fakeJoin {
 	t.Helper()
-	f := &fakeJoin{out: &bytes.Buffer{}, balancer: &fake.Balancer{}, routes: memRoutes{}}
+	f := &fakeJoin{out: &bytes.Buffer{}, balancer: &fake.Balancer{}, routes: &fake.Routes{}}
 	dir := t.TempDir()
 	f.node = phases.Node{
 		Out:               f.out,
@@ -112,7 +101,7 @@ func (f *fakeJoin) hosts(t *testing.T) string {
 func (f *fakeJoin) touched(t *testing.T) bool {
 	_, err := os.Stat(filepath.Join(f.node.ManifestDir, manifests.FileName))
 	_, found, _ := f.balancer.Get(netip.MustParseAddrPort(seedVIP))
-	return err == nil || found || len(f.routes) > 0 || f.hosts(t) != "127.0.0.1 localhost\n"
+	return err == nil || found || f.routes.Len() > 0 || f.hosts(t) != "127.0.0.1 localhost\n"
 }
 
 // kernelWrites counts balancer calls that could change the kernel.

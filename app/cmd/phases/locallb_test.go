@@ -17,28 +17,12 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-// fakeRoutes is an in-memory locallb.RouteManager.
-type fakeRoutes struct{ routes map[netip.Addr]netip.Addr }
-
-func (f *fakeRoutes) Ensure(vip, via netip.Addr) (bool, error) {
-	if f.routes == nil {
-		f.routes = map[netip.Addr]netip.Addr{}
-	}
-	if _, ok := f.routes[vip]; ok {
-		return false, nil
-	}
-	f.routes[vip] = via
-	return true, nil
-}
-
-func (f *fakeRoutes) Remove(vip netip.Addr) error { delete(f.routes, vip); return nil }
-
 // testNode is a Node on temporary files and an in-memory kernel.
 type testNode struct {
 	Node
 	out       *bytes.Buffer
 	balancer  *fake.Balancer
-	routes    *fakeRoutes
+	routes    *fake.Routes
 	discover  []netip.AddrPort // VIPs discovery was asked to use
 	server    string           // what discovery returns
 	opened    int
@@ -52,7 +36,7 @@ const seedsHosts = "127.0.0.1 localhost\n::1 localhost ip6-localhost"
 func newTestNode(t *testing.T) *testNode {
 	t.Helper()
 	dir := t.TempDir()
-	tn := &testNode{out: &bytes.Buffer{}, balancer: &fake.Balancer{}, routes: &fakeRoutes{}, server: "https://apiserver.cluster.local:6443", hostsInit: seedsHosts}
+	tn := &testNode{out: &bytes.Buffer{}, balancer: &fake.Balancer{}, routes: &fake.Routes{}, server: "https://apiserver.cluster.local:6443", hostsInit: seedsHosts}
 	tn.Node = Node{
 		Out:               tn.out,
 		ManifestDir:       filepath.Join(dir, "etc/kubernetes/manifests"),
@@ -112,8 +96,8 @@ func TestRunLocalLBWorker(t *testing.T) {
 	if !found || len(vs.RealServers) != 3 || vs.RealServers[0].Addr.String() != "10.103.97.200:6443" {
 		t.Errorf("virtual server = %+v found=%v", vs, found)
 	}
-	if tn.routes.routes[vip.Addr()] != netip.MustParseAddr("10.103.97.200") {
-		t.Errorf("routes = %v", tn.routes.routes)
+	if via, ok := tn.routes.Via(vip.Addr()); !ok || via != netip.MustParseAddr("10.103.97.200") {
+		t.Errorf("route for the VIP modelled on %v (found %v), want 10.103.97.200", via, ok)
 	}
 	if len(tn.discover) != 1 || tn.discover[0] != vip {
 		t.Errorf("discovery went to %v, want once through the VIP %s", tn.discover, vip)
@@ -278,7 +262,7 @@ func TestRunLocalLBFailureUndoes(t *testing.T) {
 			if !strings.Contains(err.Error(), "undone: ") || !strings.Contains(err.Error(), "removed the IPVS virtual server 10.103.97.2:6443") {
 				t.Errorf("error does not say what was undone: %v", err)
 			}
-			if _, found, _ := tn.balancer.Get(netip.MustParseAddrPort("10.103.97.2:6443")); found || len(tn.routes.routes) != 0 {
+			if _, found, _ := tn.balancer.Get(netip.MustParseAddrPort("10.103.97.2:6443")); found || tn.routes.Len() != 0 {
 				t.Errorf("left the virtual server or route behind")
 			}
 			if tn.manifestExists() || tn.hostsContent(t) != before {
@@ -372,7 +356,7 @@ func TestResetLocalLB(t *testing.T) {
 			t.Fatalf("reset #%d: %v", i+1, err)
 		}
 	}
-	if _, found, _ := tn.balancer.Get(netip.MustParseAddrPort("10.103.97.2:6443")); found || tn.manifestExists() || len(tn.routes.routes) != 0 {
+	if _, found, _ := tn.balancer.Get(netip.MustParseAddrPort("10.103.97.2:6443")); found || tn.manifestExists() || tn.routes.Len() != 0 {
 		t.Errorf("reset left the load balancer behind")
 	}
 	if _, err := os.Stat(tn.ModulesLoadPath); !os.IsNotExist(err) {
