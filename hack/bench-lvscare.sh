@@ -2,7 +2,7 @@
 # CPU and RSS of the real lvscare binary (not a test binary) over WINDOW
 # seconds (default 60; the issue's soak is 600), with 3 keep-alive HTTPS
 # masters on loopback and the nftables backend, all inside a private network
-# namespace. Prints figures; asserts nothing. Needs root, unshare, openssl and
+# namespace. Prints figures; asserts nothing. Needs root, unshare, ip, openssl and
 # python3 (the masters: HTTP/1.1 keep-alive like an apiserver).
 set -euo pipefail
 cd "$(dirname "$0")/.."
