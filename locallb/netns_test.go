@@ -1,13 +1,11 @@
 package locallb
 
 import (
-	"errors"
 	"net"
 	"net/netip"
 	"os"
 	"runtime"
 	"testing"
-	"time"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -133,52 +131,5 @@ func addAddr(t testing.TB, h *netlink.Handle, l netlink.Link, cidr string) {
 	}
 	if err := h.AddrAdd(l, addr); err != nil {
 		t.Fatalf("adding %s to %s: %v", cidr, l.Attrs().Name, err)
-	}
-}
-
-// disableDAD turns off duplicate address detection on link name, in the
-// namespace of the thread that runs it (use inNetns for another one). Call
-// it before the link goes up: the link-local address the kernel then adds
-// is usable at once. IFA_F_NODAD only covers the addresses we add
-// ourselves, and while the link-local is tentative (about 1-2 s) the
-// kernel sends no neighbour solicitation on that link for packets whose
-// source address belongs to another link (ndisc_send_ns needs a
-// non-tentative link-local then), so the first packets there are lost.
-func disableDAD(name string) error {
-	return os.WriteFile("/proc/sys/net/ipv6/conf/"+name+"/accept_dad", []byte("0"), 0)
-}
-
-// waitAddrsSettled polls until no IPv6 address on l is tentative (the
-// kernel finishes the DAD-less start asynchronously) and fails on a
-// duplicate.
-func waitAddrsSettled(t *testing.T, h *netlink.Handle, l netlink.Link) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		addrs, err := h.AddrList(l, netlink.FAMILY_V6)
-		if err != nil && !errors.Is(err, netlink.ErrDumpInterrupted) {
-			t.Fatalf("listing addresses of %s: %v", l.Attrs().Name, err)
-		}
-		tentative := []string{}
-		if err != nil {
-			// The list changed while being dumped (the kernel is still
-			// adding addresses): look again.
-			tentative = append(tentative, "(dump interrupted)")
-		}
-		for _, a := range addrs {
-			if a.Flags&unix.IFA_F_DADFAILED != 0 {
-				t.Fatalf("address %s on %s failed duplicate address detection", a.IPNet, l.Attrs().Name)
-			}
-			if a.Flags&unix.IFA_F_TENTATIVE != 0 {
-				tentative = append(tentative, a.IPNet.String())
-			}
-		}
-		if len(tentative) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("addresses %v on %s still tentative after 5s (is accept_dad off?)", tentative, l.Attrs().Name)
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
