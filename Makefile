@@ -55,7 +55,8 @@ e2e-build: ## Build kube-apiserver, kube-controller-manager, etcd and the e2e ha
 	hack/e2e-build.sh
 
 .PHONY: e2e
-e2e: build lvscare e2e-build ## End to end as root: 3 apiservers + etcd in netns, worker join through its local LB, faults (test/e2e/README.md).
+e2e: build lvscare image e2e-build ## End to end as root: 3 apiservers + etcd in netns, worker join through its local LB, faults (test/e2e/README.md).
+	cd test/e2e && GOFLAGS=-mod=mod CGO_ENABLED=0 $(GO) test ./cmd/...
 	_output/e2e/bin/e2e -lb $(E2E_LB) $(E2E_FLAGS)
 
 # The worker's load balancer: "kernel" runs our locallb join phase and lvscare

@@ -2,7 +2,10 @@
 # Builds the e2e test's tools into a fixed directory and skips a binary that
 # is newer than test/e2e/go.mod and go.sum (and, for ours, its sources):
 #   kube-apiserver, kube-controller-manager  (k8s.io/kubernetes, pinned in test/e2e/go.mod)
+#   kubelet                                  (k8s.io/kubernetes, for the real worker)
 #   etcd                                     (test/e2e/cmd/etcd: go.etcd.io/etcd/server/v3 embed)
+#   images/pause.tar                         (test/e2e/cmd/pause packed by hack/ociimage: the
+#                                             sandbox image kubeadm names, registry.k8s.io/pause:<PauseVersion>)
 #   e2e                                      (test/e2e/cmd/e2e: the harness)
 # test/e2e is its own module and downloads from the Go module proxy
 # (-mod=mod): it is never vendored and the root module's ./... excludes it.
@@ -41,12 +44,30 @@ build() { # name package [extra deps...]
 
 newest() { find "$@" -name '*.go' -printf '%T@ %p\n' | sort -n | tail -1 | cut -d' ' -f2; }
 
-what=${*:-etcd kube-apiserver kube-controller-manager e2e}
+# The pause image: a tiny static program, packed like the lvscare image.
+pause_image() {
+  local img="$OUT/../images/pause.tar" bin="$OUT/pause" src
+  src=$(newest test/e2e/cmd/pause hack/ociimage)
+  if [[ -f "$img" && "$img" -nt "$src" && "$img" -nt test/e2e/go.mod ]]; then
+    echo "e2e-build: $img is up to date"
+    return
+  fi
+  mkdir -p "$(dirname "$img")"
+  (cd test/e2e && go build -trimpath -ldflags "-s -w" -o "$bin" ./cmd/pause)
+  local ver
+  ver=$(awk -F'"' '/PauseVersion *= *"/ {print $2}' vendor/k8s.io/kubernetes/cmd/kubeadm/app/constants/constants.go)
+  GOFLAGS=-mod=vendor go run ./hack/ociimage -binary "$bin" -path /pause -user 65535:65535 -file-caps "" \
+    -image "registry.k8s.io/pause:${ver}" -created 0 -out "$img"
+  echo "e2e-build: wrote $img (registry.k8s.io/pause:${ver})"
+}
+
+what=${*:-etcd kube-apiserver kube-controller-manager kubelet images e2e}
 for w in $what; do
   case $w in
-    kube-apiserver|kube-controller-manager) build "$w" "k8s.io/kubernetes/cmd/$w" ;;
+    kube-apiserver|kube-controller-manager|kubelet) build "$w" "k8s.io/kubernetes/cmd/$w" ;;
     etcd) build etcd ./cmd/etcd "$(newest test/e2e/cmd/etcd)" ;;
+    images) pause_image ;;
     e2e) build e2e ./cmd/e2e "$(newest test/e2e)" go.mod $(git ls-files -- locallb care manifests | grep "\.go$") ;;
-    *) echo "e2e-build: unknown tool $w (etcd, kube-apiserver, kube-controller-manager, e2e)" >&2; exit 2 ;;
+    *) echo "e2e-build: unknown tool $w (etcd, kube-apiserver, kube-controller-manager, kubelet, images, e2e)" >&2; exit 2 ;;
   esac
 done

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -35,14 +36,37 @@ const (
 
 var masterAddrs = []string{"10.103.97.200", "10.103.97.201", "10.103.97.202"}
 
-// bins are the programs the harness runs.
+// bins are the programs (and image archives) the harness runs.
 type bins struct {
 	kubeadm, lvscare, apiserver, kcm, etcd, self string
+	kubelet, containerd, ctr                    string // -kubelet real
+	images                                      []string
 }
 
-func (b bins) check() error {
+func (b *bins) check(realKubelet bool) error {
 	var errs []error
-	for name, p := range map[string]string{"kubeadm": b.kubeadm, "kube-apiserver": b.apiserver, "kube-controller-manager": b.kcm, "etcd": b.etcd, "lvscare": b.lvscare} {
+	need := map[string]string{"kubeadm": b.kubeadm, "kube-apiserver": b.apiserver, "kube-controller-manager": b.kcm, "etcd": b.etcd, "lvscare": b.lvscare}
+	if realKubelet {
+		need["kubelet"] = b.kubelet
+		for _, tool := range []struct{ name, pkg string }{{"containerd", "containerd"}, {"ctr", "containerd"}, {"runc", "runc"}} {
+			p, err := exec.LookPath(tool.name)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s is not installed: apt-get install %s (or run with -kubelet standin)", tool.name, tool.pkg))
+			}
+			switch tool.name {
+			case "containerd":
+				b.containerd = p
+			case "ctr":
+				b.ctr = p
+			}
+		}
+		for _, img := range b.images {
+			if _, err := os.Stat(img); err != nil {
+				errs = append(errs, fmt.Errorf("image archive %s is missing (build it: make image; hack/e2e-build.sh images)", img))
+			}
+		}
+	}
+	for name, p := range need {
 		if st, err := os.Stat(p); err != nil || st.Mode()&0o111 == 0 {
 			errs = append(errs, fmt.Errorf("%s: %s is missing or not executable (build it: make build lvscare; hack/e2e-build.sh)", name, p))
 		}
@@ -64,8 +88,12 @@ func randToken() (string, error) {
 }
 
 // kubeadmConfig is master i's config: its own advertise address and node
-// name, the seeds' controlPlaneEndpoint, and the external etcd.
-func kubeadmConfig(i int, token string) string {
+// name, the seeds' controlPlaneEndpoint, and the external etcd. The
+// KubeletConfiguration is what `init phase upload-config kubelet` stores for
+// every node that joins: this machine's cgroup v1 needs failCgroupV1 false
+// and the cgroupfs driver (containerd 1.6 cannot report its driver), and the
+// worker's pods live under cgroupRoot so teardown can remove them.
+func kubeadmConfig(i int, token, cgroupRoot string) string {
 	return fmt.Sprintf(`apiVersion: kubeadm.k8s.io/v1beta4
 kind: InitConfiguration
 bootstrapTokens:
@@ -87,12 +115,20 @@ clusterName: e2e
 controlPlaneEndpoint: %s:%d
 certificatesDir: %s
 networking:
-  serviceSubnet: 10.96.0.0/12
+  # Not kubeadm's default 10.96.0.0/12: that holds the seeds' node
+  # addresses (10.103.97.x), which kube-proxy's nftables mode then drops.
+  serviceSubnet: 10.96.0.0/16
   podSubnet: 100.64.0.0/10
 etcd:
   external:
     endpoints: [http://%s:2379]
-`, token, masterAddrs[i], apiserverPort, i, criSocket, kubeVersion, endpointName, apiserverPort, pkiDir, etcdAddr)
+---
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+failCgroupV1: false
+cgroupDriver: cgroupfs
+cgroupRoot: %s
+`, token, masterAddrs[i], apiserverPort, i, criSocket, kubeVersion, endpointName, apiserverPort, pkiDir, etcdAddr, cgroupRoot)
 }
 
 // sharedPKI are the files every control-plane node must share: the CAs and

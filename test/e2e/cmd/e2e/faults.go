@@ -76,6 +76,7 @@ func (h *harness) fault(run int, name string) error {
 	// long window rather than a failure.
 	rerr := h.waitHealthy(30 * time.Second)
 	w := summarize(h.probe.since(start), h.o.interval)
+	w.from, w.to = start, time.Now()
 	h.faults[name] = append(h.faults[name], w)
 	h.logf("fault %-30s run %d (at %s): %d/%d requests failed, window %s (first error: %s)", name, run, start.UTC().Format("15:04:05.000"), w.failed, w.total, w.span.Round(time.Millisecond), tail(w.firstErr, 160))
 	h.check(fmt.Sprintf("run %d: requests through the VIP succeed again after %q", run, name), rerr)

@@ -64,7 +64,7 @@ type workerLB interface {
 
 func (h *harness) newWorkerLB() workerLB {
 	if h.o.lb == "kernel" {
-		return &kernelLB{h: h}
+		return &kernelLB{h: h, pod: h.o.kubelet == "real"}
 	}
 	return &userspaceWorkerLB{h: h}
 }
@@ -130,10 +130,12 @@ func (u *userspaceWorkerLB) leftovers() []string {
 
 // kernelLB: our kubeadm join's locallb phase programs the kernel (the
 // backend kubeadm chooses, see -join-flags) and writes the lvscare static
-// pod; the harness runs our lvscare binary with the manifest's command line
-// in the worker's namespaces, as the kubelet would.
+// pod. With the real kubelet (pod) the kubelet runs that pod from our image;
+// with the stand-in the harness runs our lvscare binary with the manifest's
+// command line in the worker's namespaces.
 type kernelLB struct {
 	h   *harness
+	pod bool
 	p   *proc
 	cmd []string
 }
@@ -146,7 +148,12 @@ func (k *kernelLB) afterJoin() error {
 	if err != nil {
 		return fmt.Errorf("the locallb phase's manifest: %w", err)
 	}
+	// The host's build of the same daemon: "delete the rules" runs it with
+	// --clean; without the real kubelet it also stands in for the pod.
 	k.cmd = withBinary(cmd, k.h.o.bins.lvscare)
+	if k.pod {
+		return k.h.real.afterJoin()
+	}
 	return k.start()
 }
 
@@ -172,12 +179,15 @@ func (k *kernelLB) deleteRules() error {
 }
 
 func (k *kernelLB) restartCare() error {
+	if k.pod {
+		return k.h.real.restartCare()
+	}
 	k.p.stop(5 * time.Second)
 	return k.start()
 }
 
 func (k *kernelLB) stop() {
-	if k.p != nil {
+	if !k.pod && k.p != nil {
 		k.p.stop(5 * time.Second)
 	}
 }
@@ -214,29 +224,46 @@ func commonLeftovers(h *harness) []string {
 	return left
 }
 
+// joinPreflightIgnores are the preflight checks the real worker cannot
+// pass on this machine: SystemVerification fails on cgroup v1 (upstream
+// says to skip it explicitly there).
+var joinPreflightIgnores = []string{"SystemVerification"}
+
 func (h *harness) join() error {
 	w := h.worker
 	h.lb = h.newWorkerLB()
 	if err := h.lb.beforeJoin(); err != nil {
 		return fmt.Errorf("preparing the worker's load balancer: %w", err)
 	}
-	kl, err := h.ps.start("w-kubelet", w.command(nil, h.o.bins.self, "kubelet"), h.logPath("w-kubelet-standin"))
-	if err != nil {
-		return err
-	}
-	h.kubelet = kl
 	args := []string{"join", vipAddrPort().String(), "--token", h.token, "--discovery-token-ca-cert-hash", h.hash}
 	for _, m := range masterAddrPorts() {
 		args = append(args, "--master", m.String())
 	}
-	// No kubelet binary and no container runtime on this machine: their
-	// preflight checks cannot pass; the CRI socket is named so kubeadm does
-	// not look for one.
-	args = append(args, "--cri-socket", criSocket, "--ignore-preflight-errors=all", "-v=1")
+	var env []string
+	if h.o.kubelet == "real" {
+		h.real = h.newRealWorker()
+		if err := h.real.prepare(); err != nil {
+			return fmt.Errorf("the worker's containerd and kubelet: %w", err)
+		}
+		// kubeadm finds containerd's socket itself; kubelet must be on PATH
+		// for preflight's version check.
+		env = []string{"PATH=" + h.real.binDir + ":" + os.Getenv("PATH")}
+		args = append(args, "--ignore-preflight-errors="+strings.Join(joinPreflightIgnores, ","), "-v=1")
+	} else {
+		kl, err := h.ps.start("w-kubelet", w.command(nil, h.o.bins.self, "kubelet"), h.logPath("w-kubelet-standin"))
+		if err != nil {
+			return err
+		}
+		h.kubelet = kl
+		// No kubelet binary and no container runtime: their preflight
+		// checks cannot pass; the CRI socket is named so kubeadm does not
+		// look for one.
+		args = append(args, "--cri-socket", criSocket, "--ignore-preflight-errors=all", "-v=1")
+	}
 	args = append(args, h.lb.joinArgs()...)
 	args = append(args, strings.Fields(h.o.joinFlags)...)
 	start := time.Now()
-	out, err := w.run(h.log, 5*time.Minute, h.o.bins.kubeadm, args...)
+	out, err := w.runEnv(h.log, 5*time.Minute, env, h.o.bins.kubeadm, args...)
 	if err != nil {
 		return err
 	}
@@ -250,6 +277,14 @@ func (h *harness) join() error {
 	}
 	h.check("the worker maps "+endpointName+" to the VIP", hostsMaps(w, endpointName, vip))
 	h.check("TLS bootstrap: kubelet.conf authenticates as system:node:w through the VIP", h.whoAmI())
+	if h.real != nil {
+		cs, err := h.adminClient()
+		if err != nil {
+			return err
+		}
+		h.check("node w is registered and Ready", waitNodeReady(cs, "w", 2*time.Minute))
+		h.nodes = startNodeWatch(cs, "w", 500*time.Millisecond)
+	}
 
 	c, err := httpsClient(w.nsPath(), h.ca, h.o.reqTimeout)
 	if err != nil {
@@ -257,6 +292,29 @@ func (h *harness) join() error {
 	}
 	h.probe = startProber(c, fmt.Sprintf("https://%s/readyz", vipAddrPort()), h.o.interval, 200000)
 	return h.waitHealthy(30 * time.Second)
+}
+
+func waitNodeReady(cs *kubernetes.Clientset, name string, within time.Duration) error {
+	start := time.Now()
+	last := "not registered"
+	for time.Since(start) < within {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		n, err := cs.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+		cancel()
+		if err == nil {
+			if nodeReady(n) {
+				return nil
+			}
+			last = "registered, not Ready"
+			for _, c := range n.Status.Conditions {
+				if c.Type == "Ready" {
+					last = fmt.Sprintf("Ready=%s: %s", c.Status, c.Message)
+				}
+			}
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	return fmt.Errorf("node %s not Ready within %s (%s)", name, within, last)
 }
 
 func contains(out, s string) error {
@@ -351,12 +409,36 @@ func (h *harness) reset() error {
 		h.probe.stop()
 		h.probe = nil
 	}
-	// The kubelet would stop the care daemon's static pod before kubeadm
-	// reset's locallb cleanup runs; a running daemon would restore the
-	// virtual server.
-	h.lb.stop()
-	h.kubelet.stop(5 * time.Second)
-	if _, err := h.worker.run(h.log, 3*time.Minute, h.o.bins.kubeadm, "reset", "--force", "--cri-socket", criSocket, "-v=1"); err != nil {
+	if h.nodes != nil {
+		h.nodes.stop()
+		h.logf("worker node over the run: %s", h.nodes.summary())
+	}
+	if h.real != nil && h.o.lb == "kernel" {
+		errs, err := h.real.balancerErrors()
+		if err == nil {
+			errs += h.real.errsBefore
+			h.logf("worker: the care daemon counted %.0f balancer errors over the run", errs)
+			if errs != 0 {
+				err = fmt.Errorf("lvscare_balancer_errors_total = %.0f, want 0 (see logs/w-kubelet.log and the pod's log under the worker's /var/log/pods)", errs)
+			}
+		}
+		h.check("the care daemon in the pod had no balancer errors", err)
+	}
+	var resetArgs []string
+	if h.real != nil {
+		// `systemctl stop kubelet`, which upstream's reset would run on a
+		// systemd host; reset then stops the pods through the CRI.
+		h.real.kubelet.stop(10 * time.Second)
+		resetArgs = []string{"reset", "--force", "-v=1"}
+	} else {
+		// The kubelet would stop the care daemon's static pod before
+		// kubeadm reset's locallb cleanup runs; a running daemon would
+		// restore the virtual server.
+		h.lb.stop()
+		h.kubelet.stop(5 * time.Second)
+		resetArgs = []string{"reset", "--force", "--cri-socket", criSocket, "-v=1"}
+	}
+	if _, err := h.worker.run(h.log, 3*time.Minute, h.o.bins.kubeadm, resetArgs...); err != nil {
 		return err
 	}
 	if h.o.lb == "userspace" {
@@ -366,7 +448,18 @@ func (h *harness) reset() error {
 		}
 		_ = ipCmd(h.log, "-n", h.worker.netns, "addr", "del", vip+"/32", "dev", "lo")
 	}
-	if left := h.lb.leftovers(); len(left) > 0 {
+	left := h.lb.leftovers()
+	if h.real != nil {
+		if ids, err := h.real.criContainers(); err != nil {
+			left = append(left, "CRI containers: "+err.Error())
+		} else if len(ids) > 0 {
+			left = append(left, "CRI containers "+strings.Join(ids, ", "))
+		}
+		if pids := lvscarePIDs(h.worker); len(pids) > 0 {
+			left = append(left, fmt.Sprintf("lvscare processes %v", pids))
+		}
+	}
+	if len(left) > 0 {
 		h.check("kubeadm reset leaves nothing behind", fmt.Errorf("left: %s", strings.Join(left, "; ")))
 	} else {
 		h.check("kubeadm reset leaves nothing behind", nil)

@@ -6,8 +6,9 @@
 //
 // The binary re-executes itself for the processes that must live inside a
 // node's namespaces: "holder" keeps a node's namespaces and private /etc,
-// "kubelet" stands in for the kubelet's TLS bootstrap, "lb-userspace" is the
-// care daemon over a userspace balancer.
+// "kubelet" stands in for the kubelet's TLS bootstrap (-kubelet standin),
+// "kubelet-supervisor" stands in for systemd running the real kubelet,
+// "lb-userspace" is the care daemon over a userspace balancer.
 package main
 
 import (
@@ -31,8 +32,10 @@ func main() {
 		err = kubeletMain(args)
 	case "lb-userspace":
 		err = lbUserspaceMain(args)
+	case "kubelet-supervisor":
+		err = kubeletSupervisorMain(args)
 	default:
-		err = fmt.Errorf("unknown subcommand %q: use run (default), holder, kubelet or lb-userspace", sub)
+		err = fmt.Errorf("unknown subcommand %q: use run (default), holder, kubelet, kubelet-supervisor or lb-userspace", sub)
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "e2e %s: %v\n", sub, err)

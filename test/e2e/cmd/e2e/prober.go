@@ -99,6 +99,9 @@ type window struct {
 	total, failed int
 	span          time.Duration
 	firstErr      string
+	// from is when the fault was applied, to when requests had recovered
+	// (the node's lease renewals are judged over this interval).
+	from, to time.Time
 }
 
 func summarize(ss []sample, interval time.Duration) window {

@@ -16,6 +16,7 @@ import (
 type options struct {
 	bins       bins
 	lb         string
+	kubelet    string
 	joinFlags  string
 	stopAfter  string
 	repeat     int
@@ -44,7 +45,9 @@ type harness struct {
 	token   string
 	hash    string
 	lb      workerLB
-	kubelet *proc
+	kubelet *proc // the stand-in (-kubelet standin)
+	real    *realWorker
+	nodes   *nodeWatch
 	probe   *prober
 	checks  []check
 	faults  map[string][]window
@@ -71,6 +74,9 @@ func runMain(args []string) error {
 	fs.StringVar(&o.bins.apiserver, "kube-apiserver", filepath.Join(out, "kube-apiserver"), "kube-apiserver binary (hack/e2e-build.sh)")
 	fs.StringVar(&o.bins.kcm, "kube-controller-manager", filepath.Join(out, "kube-controller-manager"), "kube-controller-manager binary")
 	fs.StringVar(&o.bins.etcd, "etcd", filepath.Join(out, "etcd"), "etcd binary (test/e2e/cmd/etcd)")
+	fs.StringVar(&o.bins.kubelet, "kubelet-binary", filepath.Join(out, "kubelet"), "kubelet binary (hack/e2e-build.sh), with -kubelet real")
+	images := fs.String("images", filepath.Join(out, "..", "images", "pause.tar")+","+"_output/lvscare-image.tar", "comma-separated image archives imported into the worker's containerd, with -kubelet real (hack/e2e-build.sh, make image)")
+	fs.StringVar(&o.kubelet, "kubelet", "real", "the worker's kubelet: real (containerd and a kubelet run the kube-lvscare static pod) or standin (a TLS-bootstrap stub; the harness runs lvscare from the manifest)")
 	fs.StringVar(&o.lb, "lb", "userspace", "worker load balancer: userspace (stand-in: the care daemon over an in-process TCP balancer; kubeadm join --skip-phases locallb) or kernel (kubeadm join's locallb phase programs the kernel, our lvscare runs from its manifest)")
 	fs.StringVar(&o.joinFlags, "join-flags", "", "extra flags for kubeadm join, space separated (e.g. the backend choice once kubeadm has one)")
 	fs.StringVar(&o.stopAfter, "stop-after", "", "stop after this step: controlplane, join")
@@ -89,6 +95,9 @@ func runMain(args []string) error {
 	if o.lb != "userspace" && o.lb != "kernel" {
 		return fmt.Errorf("-lb %q: use userspace or kernel", o.lb)
 	}
+	if o.kubelet != "real" && o.kubelet != "standin" {
+		return fmt.Errorf("-kubelet %q: use real or standin", o.kubelet)
+	}
 	if o.repeat < 1 || o.repeat > 20 {
 		return fmt.Errorf("-repeat %d: use 1..20", o.repeat)
 	}
@@ -97,12 +106,18 @@ func runMain(args []string) error {
 		return err
 	}
 	o.bins.self = self
-	for _, p := range []*string{&o.bins.kubeadm, &o.bins.lvscare, &o.bins.apiserver, &o.bins.kcm, &o.bins.etcd} {
+	o.bins.images = splitList(*images)
+	for _, p := range []*string{&o.bins.kubeadm, &o.bins.lvscare, &o.bins.apiserver, &o.bins.kcm, &o.bins.etcd, &o.bins.kubelet} {
 		if a, err := filepath.Abs(*p); err == nil {
 			*p = a
 		}
 	}
-	if err := o.bins.check(); err != nil {
+	for i := range o.bins.images {
+		if a, err := filepath.Abs(o.bins.images[i]); err == nil {
+			o.bins.images[i] = a
+		}
+	}
+	if err := o.bins.check(o.kubelet == "real"); err != nil {
 		return err
 	}
 	for _, tool := range []string{"ip", "nsenter", "unshare"} {
@@ -243,7 +258,11 @@ func (h *harness) setupNetwork() error {
 		}
 		h.masters = append(h.masters, m)
 	}
-	h.worker, err = add("w", workerAddr)
+	var extra []string
+	if h.o.kubelet == "real" {
+		extra = workerHolderArgs
+	}
+	h.worker, err = t.addNode("w", workerAddr, filepath.Join(h.work, "nodes", "w"), extra...)
 	return err
 }
 
@@ -271,7 +290,7 @@ func (h *harness) setupControlPlane() error {
 	m0 := h.masters[0]
 	for i, m := range h.masters {
 		cfg := filepath.Join(m.dir, "kubeadm.yaml")
-		if err := os.WriteFile(cfg, []byte(kubeadmConfig(i, tok)), 0o600); err != nil {
+		if err := os.WriteFile(cfg, []byte(kubeadmConfig(i, tok, h.cgroupRoot())), 0o600); err != nil {
 			return err
 		}
 		if i > 0 {
@@ -361,8 +380,14 @@ func (h *harness) teardown() {
 	if h.lb != nil {
 		h.lb.stop()
 	}
+	if h.nodes != nil {
+		h.nodes.stop()
+	}
 	if h.kubelet != nil {
 		h.kubelet.stop(5 * time.Second)
+	}
+	if h.real != nil {
+		h.real.teardown()
 	}
 	if h.kcm != nil {
 		h.kcm.stop(10 * time.Second)
@@ -409,7 +434,7 @@ func leftoverNetns(prefix string) error {
 func (h *harness) report(rerr error) {
 	w := io.MultiWriter(os.Stdout, h.log)
 	fmt.Fprintln(w, "\n==== e2e summary ====")
-	fmt.Fprintf(w, "load balancer on the worker: %s\n", h.o.lb)
+	fmt.Fprintf(w, "load balancer on the worker: %s; kubelet: %s\n", h.o.lb, h.o.kubelet)
 	for _, s := range h.steps {
 		fmt.Fprintf(w, "step %-14s %8.1fs\n", s.name, s.d.Seconds())
 	}
@@ -430,6 +455,24 @@ func (h *harness) report(rerr error) {
 			fmt.Fprintf(w, "  %-28s runs %d  failed %4d/%-5d  window p50 %6dms  p99 %6dms\n", name, len(ws), failed, total,
 				percentile(spans, 50).Milliseconds(), percentile(spans, 99).Milliseconds())
 		}
+	}
+	if h.nodes != nil && len(h.faults) > 0 {
+		fmt.Fprintf(w, "node w's own connection (kubelet): longest gap between its Lease renewals during each fault (normal: 10s), polls that saw it not Ready:\n")
+		for _, name := range faultOrder {
+			ws := h.faults[name]
+			if len(ws) == 0 {
+				continue
+			}
+			var gaps []time.Duration
+			notReady := 0
+			for _, x := range ws {
+				gaps = append(gaps, h.nodes.longestGap(x.from, x.to))
+				notReady += h.nodes.notReadyIn(x.from, x.to)
+			}
+			fmt.Fprintf(w, "  %-28s runs %d  lease gap p50 %6.1fs  max %6.1fs  not-Ready polls %d\n", name, len(ws),
+				percentile(gaps, 50).Seconds(), percentile(gaps, 100).Seconds(), notReady)
+		}
+		fmt.Fprintf(w, "  over the whole run: %s\n", h.nodes.summary())
 	}
 	for _, pre := range []string{"etcd", "m0-apiserver", "m1-apiserver", "m2-apiserver", "m0-kcm", "w-"} {
 		cpu, rss, n := h.ps.usage(pre)

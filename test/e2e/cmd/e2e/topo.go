@@ -54,9 +54,15 @@ func (n *node) command(ctx context.Context, name string, args ...string) *exec.C
 
 // run runs a command in the node to completion, logging its output to log.
 func (n *node) run(log io.Writer, timeout time.Duration, name string, args ...string) (string, error) {
+	return n.runEnv(log, timeout, nil, name, args...)
+}
+
+// runEnv is run with env added to the command's environment.
+func (n *node) runEnv(log io.Writer, timeout time.Duration, env []string, name string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	c := n.command(ctx, name, args...)
+	c.Env = append(c.Env, env...)
 	var out strings.Builder
 	w := io.MultiWriter(&out, log)
 	c.Stdout, c.Stderr = w, w
@@ -115,8 +121,8 @@ func newTopology(prefix, self string, log io.Writer) (*topology, error) {
 
 // addNode creates netns <prefix><name>, a veth eth0 there with addr/24
 // whose peer is on the switch, and the holder (hostname name, private
-// /etc and /var/lib under dir).
-func (t *topology) addNode(name, addr, dir string) (*node, error) {
+// /etc and /var/lib under dir; holderArgs add more, see holderMain).
+func (t *topology) addNode(name, addr, dir string, holderArgs ...string) (*node, error) {
 	n := &node{name: name, netns: t.prefix + name, addr: addr, dir: dir}
 	if err := ipCmd(t.log, "netns", "add", n.netns); err != nil {
 		return nil, err
@@ -137,8 +143,9 @@ func (t *topology) addNode(name, addr, dir string) (*node, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	c := exec.Command("nsenter", "--net="+n.nsPath(), "--", "unshare", "--mount", "--uts", "--propagation", "private", "--",
-		t.self, "holder", "--hostname", name, "--dir", dir)
+	args := append([]string{"--net=" + n.nsPath(), "--", "unshare", "--mount", "--uts", "--propagation", "private", "--",
+		t.self, "holder", "--hostname", name, "--dir", dir}, holderArgs...)
+	c := exec.Command("nsenter", args...)
 	in, err := c.StdinPipe()
 	if err != nil {
 		return nil, err

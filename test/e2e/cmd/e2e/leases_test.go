@@ -1,0 +1,50 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+)
+
+func TestLongestGap(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
+	renewals := []time.Time{at(0), at(10), at(20), at(45), at(55)}
+	for _, tc := range []struct {
+		name     string
+		from, to time.Time
+		want     time.Duration
+	}{
+		{"fault inside a normal interval", at(12), at(18), 10 * time.Second},
+		{"fault across the long gap", at(22), at(30), 25 * time.Second},
+		{"fault touching the long gap's end", at(44), at(50), 25 * time.Second},
+		{"after the long gap", at(46), at(54), 10 * time.Second},
+		{"open interval after the last renewal counts to the end", at(56), at(70), 15 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := longestGap(renewals, tc.from, tc.to); got != tc.want {
+				t.Errorf("longestGap(%v..%v) = %v, want %v", tc.from.Sub(t0), tc.to.Sub(t0), got, tc.want)
+			}
+		})
+	}
+}
+
+func TestEnvFileArgs(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "kubeadm-flags.env")
+	data := "# written by kubeadm\nKUBELET_KUBEADM_ARGS=\"--container-runtime-endpoint=unix:///run/containerd/containerd.sock  --node-ip=10.0.0.1\"\nOTHER=x\n"
+	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"--container-runtime-endpoint=unix:///run/containerd/containerd.sock", "--node-ip=10.0.0.1"}
+	if got := envFileArgs(p, "KUBELET_KUBEADM_ARGS"); !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if got := envFileArgs(p, "KUBELET_EXTRA_ARGS"); got != nil {
+		t.Errorf("missing variable: got %q, want nil", got)
+	}
+	if got := envFileArgs(filepath.Join(t.TempDir(), "absent"), "X"); got != nil {
+		t.Errorf("missing file: got %q, want nil", got)
+	}
+}
