@@ -39,8 +39,8 @@ var masterAddrs = []string{"10.103.97.200", "10.103.97.201", "10.103.97.202"}
 // bins are the programs (and image archives) the harness runs.
 type bins struct {
 	kubeadm, lvscare, apiserver, kcm, etcd, self string
-	kubelet, containerd, ctr                    string // -kubelet real
-	images                                      []string
+	kubelet, containerd, ctr                     string // -kubelet real
+	images                                       []string
 }
 
 func (b *bins) check(realKubelet bool) error {
