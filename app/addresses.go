@@ -102,8 +102,8 @@ func planAddresses(in addressInput, resolve func(string) (netip.Addr, bool)) (in
 		if o[0].Address.IP == in.vip {
 			fix = fmt.Sprintf("choose a VIP outside the pod subnet (vip in the %s document) or another pod subnet", locallbconfig.Kind)
 		}
-		return plan, fmt.Errorf("%s lies inside the pod subnet %s (%s): pods would get it as their address; %s (%s)",
-			subnets.Describe(o), o[0].Subnet, in.podsWhere, fix, in.podsWhere)
+		return plan, fmt.Errorf("%s %s inside the pod subnet %s (%s): pods would get it as their address; %s (%s)",
+			subnets.Describe(o), subnets.Lie(o), o[0].Subnet, in.podsWhere, fix, in.podsWhere)
 	}
 
 	if in.keepDefault {
@@ -118,8 +118,8 @@ func planAddresses(in addressInput, resolve func(string) (netip.Addr, bool)) (in
 			if free, ok := subnets.LargestFreeBlock(o[0].Subnet, subnets.SmallestDefaultBits, all); ok {
 				fix += fmt.Sprintf(" (e.g. %s)", free)
 			}
-			return plan, fmt.Errorf("%s lies inside the service subnet %s (%s): kube-proxy in nftables mode drops traffic to service addresses that no Service holds, which cuts this control-plane address off; %s, or use addresses outside it",
-				subnets.Describe(o), o[0].Subnet, in.servicesWhere, fix)
+			return plan, fmt.Errorf("%s %s inside the service subnet %s (%s): kube-proxy in nftables mode drops traffic to service addresses that no Service holds, which cuts this control-plane address off; %s, or use addresses outside it",
+				subnets.Describe(o), subnets.Lie(o), o[0].Subnet, in.servicesWhere, fix)
 		}
 		return plan, nil
 	}

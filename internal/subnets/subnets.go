@@ -101,6 +101,15 @@ func Describe(os []Overlap) string {
 	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
 }
 
+// Lie is the verb for Describe's subject: "lies" for one overlap, "lie"
+// for more.
+func Lie(os []Overlap) string {
+	if len(os) == 1 {
+		return "lies"
+	}
+	return "lie"
+}
+
 // SmallestDefaultBits is the smallest block LargestFreeBlock offers in place
 // of a default subnet: a /24 still holds 254 Services.
 const SmallestDefaultBits = 24

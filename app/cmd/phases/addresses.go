@@ -69,13 +69,13 @@ func checkWorker(cfg LocalLBConfig, node Node, e locallb.Endpoints) error {
 		masters[i] = subnets.Address{IP: m.Addr(), What: "the master " + m.String()}
 	}
 	if o := subnets.Find(masters, services); len(o) > 0 {
-		return fmt.Errorf("%s lies inside the cluster's service subnet %s (%s): kube-proxy in nftables mode drops traffic to service addresses that no Service holds, and it sees the master's address after the load balancer's DNAT, so this worker could not reach it; give --master addresses outside %s, or re-initialise the cluster with a serviceSubnet that holds none of them (this kubeadm's init chooses one when serviceSubnet is unset)",
-			subnets.Describe(o), o[0].Subnet, storedServices, subnets.Join(services))
+		return fmt.Errorf("%s %s inside the cluster's service subnet %s (%s): kube-proxy in nftables mode drops traffic to service addresses that no Service holds, and it sees the master's address after the load balancer's DNAT, so this worker could not reach it; give --master addresses outside %s, or re-initialise the cluster with a serviceSubnet that holds none of them (this kubeadm's init chooses one when serviceSubnet is unset)",
+			subnets.Describe(o), subnets.Lie(o), o[0].Subnet, storedServices, subnets.Join(services))
 	}
 	vip := subnets.Address{IP: e.VIP.Addr(), What: "the VIP " + e.VIP.String()}
 	if o := subnets.Find(append(masters, vip), pods); len(o) > 0 {
-		return fmt.Errorf("%s lies inside the cluster's pod subnet %s (%s): traffic to it would be routed to pods; use addresses outside %s for the masters and the VIP",
-			subnets.Describe(o), o[0].Subnet, storedPods, subnets.Join(pods))
+		return fmt.Errorf("%s %s inside the cluster's pod subnet %s (%s): traffic to it would be routed to pods; use addresses outside %s for the masters and the VIP",
+			subnets.Describe(o), subnets.Lie(o), o[0].Subnet, storedPods, subnets.Join(pods))
 	}
 	if o := subnets.Find([]subnets.Address{vip}, services); len(o) > 0 {
 		// Not an error: the load balancer rewrites VIP:port before
@@ -109,12 +109,12 @@ func checkControlPlane(cfg LocalLBConfig, node Node) error {
 	}
 	addr := []subnets.Address{cfg.Advertise}
 	if o := subnets.Find(addr, services); len(o) > 0 {
-		return fmt.Errorf("%s lies inside the cluster's service subnet %s (%s): kube-proxy in nftables mode drops traffic to service addresses that no Service holds, which would cut this API server off; join with an advertise address outside %s (--apiserver-advertise-address or controlPlane.localAPIEndpoint.advertiseAddress)",
-			subnets.Describe(o), o[0].Subnet, storedServices, subnets.Join(services))
+		return fmt.Errorf("%s %s inside the cluster's service subnet %s (%s): kube-proxy in nftables mode drops traffic to service addresses that no Service holds, which would cut this API server off; join with an advertise address outside %s (--apiserver-advertise-address or controlPlane.localAPIEndpoint.advertiseAddress)",
+			subnets.Describe(o), subnets.Lie(o), o[0].Subnet, storedServices, subnets.Join(services))
 	}
 	if o := subnets.Find(addr, pods); len(o) > 0 {
-		return fmt.Errorf("%s lies inside the cluster's pod subnet %s (%s): traffic to it would be routed to pods; join with an advertise address outside %s (--apiserver-advertise-address or controlPlane.localAPIEndpoint.advertiseAddress)",
-			subnets.Describe(o), o[0].Subnet, storedPods, subnets.Join(pods))
+		return fmt.Errorf("%s %s inside the cluster's pod subnet %s (%s): traffic to it would be routed to pods; join with an advertise address outside %s (--apiserver-advertise-address or controlPlane.localAPIEndpoint.advertiseAddress)",
+			subnets.Describe(o), subnets.Lie(o), o[0].Subnet, storedPods, subnets.Join(pods))
 	}
 	return nil
 }
