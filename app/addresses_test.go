@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -280,5 +281,38 @@ func TestInitFlagsGetSmallerServiceSubnet(t *testing.T) {
 	}
 	if f.serviceCIDR != "10.96.0.0/12" || strings.Contains(f.out.String(), "[networking]") || !strings.Contains(f.out.String(), "[locallb] Would reserve the VIP 10.103.97.2") {
 		t.Errorf("upstream saw --service-cidr %q; output:\n%s", f.serviceCIDR, f.out)
+	}
+}
+
+// TestInitDryRunSeedsStampedBinary runs the stamped binary's real init in
+// dry-run on the seeds' runbook config (no serviceSubnet): upstream's own
+// code writes the manifests into the dry-run directory and prints the
+// kubeadm-config it would store. Connections go to a refusing proxy, files
+// to temporary directories.
+func TestInitDryRunSeedsStampedBinary(t *testing.T) {
+	rec := newConnectionRecorder(t)
+	cfg, _ := pkiConfig(t, seedsInit)
+	dir := t.TempDir()
+	out, targets := rec.runKubeadm(t, []string{"KUBEADM_INIT_DRYRUN_DIR=" + dir}, "init", "--dry-run", "--config", cfg, "--skip-phases", "preflight")
+	if len(targets) != 0 {
+		t.Errorf("init --dry-run connected to %v", targets)
+	}
+	if n := strings.Count(out, "[networking] Using the service subnet 10.96.0.0/14 instead of the default 10.96.0.0/12"); n != 1 {
+		t.Errorf("want the [networking] line once, got %d:\n%s", n, out)
+	}
+	for _, c := range []string{kubeadmconstants.KubeAPIServer, kubeadmconstants.KubeControllerManager} {
+		b, err := os.ReadFile(filepath.Join(dir, c+".yaml"))
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		if !strings.Contains(string(b), "--service-cluster-ip-range=10.96.0.0/14") {
+			t.Errorf("%s manifest lacks --service-cluster-ip-range=10.96.0.0/14:\n%s", c, b)
+		}
+	}
+	if !strings.Contains(out, "serviceSubnet: 10.96.0.0/14") {
+		t.Errorf("the kubeadm-config ConfigMap upstream would store lacks serviceSubnet: 10.96.0.0/14:\n%s", out)
+	}
+	if strings.Contains(out, "10.96.0.0/12\n") || strings.Contains(out, "reserve the VIP") {
+		t.Errorf("the default range or a VIP reservation leaked into the dry run:\n%s", out)
 	}
 }
