@@ -64,7 +64,10 @@ func randToken() (string, error) {
 }
 
 // kubeadmConfig is master i's config: its own advertise address and node
-// name, the seeds' controlPlaneEndpoint, and the external etcd.
+// name, the seeds' controlPlaneEndpoint, and the external etcd. Like the
+// seeds' runbook it sets no serviceSubnet: kubeadm then picks 10.96.0.0/14,
+// which holds none of the 10.103.97.x masters (an explicit 10.96.0.0/12 is
+// an error, issue 17).
 func kubeadmConfig(i int, token string) string {
 	return fmt.Sprintf(`apiVersion: kubeadm.k8s.io/v1beta4
 kind: InitConfiguration
@@ -87,7 +90,6 @@ clusterName: e2e
 controlPlaneEndpoint: %s:%d
 certificatesDir: %s
 networking:
-  serviceSubnet: 10.96.0.0/12
   podSubnet: 100.64.0.0/10
 etcd:
   external:
