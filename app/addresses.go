@@ -98,12 +98,12 @@ func planAddresses(in addressInput, resolve func(string) (netip.Addr, bool)) (in
 
 	// The pod subnet has no default: every pod subnet is the user's.
 	if o := subnets.Find(all, plan.pods); len(o) > 0 {
-		fix := "set a podSubnet that holds none of the node addresses"
+		fix := fmt.Sprintf("set %s to a range that holds none of the node addresses, or use addresses outside it", in.podsWhere)
 		if o[0].Address.IP == in.vip {
-			fix = fmt.Sprintf("choose a VIP outside the pod subnet (vip in the %s document) or another pod subnet", locallbconfig.Kind)
+			fix = fmt.Sprintf("choose a VIP outside the pod subnet (vip in the %s document) or another pod subnet (%s)", locallbconfig.Kind, in.podsWhere)
 		}
-		return plan, fmt.Errorf("%s %s inside the pod subnet %s (%s): pods would get it as their address; %s (%s)",
-			subnets.Describe(o), subnets.Lie(o), o[0].Subnet, in.podsWhere, fix, in.podsWhere)
+		return plan, fmt.Errorf("%s %s inside the pod subnet %s (%s): pods would get it as their address; %s",
+			subnets.Describe(o), subnets.Lie(o), o[0].Subnet, in.podsWhere, fix)
 	}
 
 	if in.keepDefault {

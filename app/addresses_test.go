@@ -74,7 +74,7 @@ func TestPlanAddresses(t *testing.T) {
 		{name: "IPv6 only, explicit, VIP outside", in: addressInput{advertise: "fd00:1::5", vip: netip.MustParseAddr("fd00:2::2"), services: "fd00:10:96::/108", pods: "fd00:10:244::/56"},
 			wantServices: "fd00:10:96::/108"},
 		{name: "advertise address in the pod subnet", in: flagsInput("10.244.1.1", "", "", "10.244.0.0/16"),
-			wantErr: []string{"10.244.1.1 (the API server advertise address, --apiserver-advertise-address) lies inside the pod subnet 10.244.0.0/16 (--pod-network-cidr)", "set a podSubnet that holds none of the node addresses"}},
+			wantErr: []string{"10.244.1.1 (the API server advertise address, --apiserver-advertise-address) lies inside the pod subnet 10.244.0.0/16 (--pod-network-cidr)", "set --pod-network-cidr to a range that holds none of the node addresses, or use addresses outside it"}},
 		{name: "VIP in the pod subnet", in: flagsInput("192.0.2.10", "", "", "10.100.0.0/14"),
 			wantErr: []string{"10.103.97.2 (the node-local load balancer's VIP) lies inside the pod subnet 10.100.0.0/14", "choose a VIP outside the pod subnet"}},
 		{name: "default: all blocks taken", in: flagsInput("10.96.0.200", "", "", ""),
