@@ -20,6 +20,7 @@ import (
 	kubeconfigutil "k8s.io/kubernetes/cmd/kubeadm/app/util/kubeconfig"
 
 	"github.com/sealkube/kubeadm/app/locallbconfig"
+	"github.com/sealkube/kubeadm/internal/subnets"
 	"github.com/sealkube/kubeadm/locallb"
 )
 
@@ -29,6 +30,7 @@ const (
 	flagControlPlaneEP = "control-plane-endpoint"
 	flagServiceCIDR    = "service-cidr"
 	flagPodCIDR        = "pod-network-cidr"
+	flagAdvertise      = "apiserver-advertise-address"
 )
 
 const (
@@ -43,17 +45,24 @@ const (
 
 // initPlan is what our init extension derived from flags or the config.
 type initPlan struct {
-	vip      netip.Addr
+	vip netip.Addr
+	// services is the service subnet the cluster gets: the user's, upstream's
+	// default, or (chosen) our block in place of the default.
 	services []netip.Prefix
 	pods     []netip.Prefix
+	chosen   bool
+	// note is the line that says what was chosen and why.
+	note string
 }
 
 // extendInit adds the VIP, 127.0.0.1 and the controlPlaneEndpoint host to
 // the apiserver certificate (without them a worker's discovery through the
 // VIP fails with x509), excludes VIP/32 from kube-proxy's IPVS cleanup when
-// it runs in ipvs mode, rejects a VIP inside the pod subnet, and after a
-// successful init reserves a VIP that lies in the service subnet. Every
-// `init phase` subcommand gets the same configuration.
+// it runs in ipvs mode, checks the node's addresses against the service and
+// pod subnets (choosing a smaller default service subnet when upstream's
+// holds one of them, see addresses.go), and after a successful init
+// reserves a VIP that lies in the service subnet. Every `init phase`
+// subcommand gets the same configuration.
 func extendInit(root *cobra.Command, host Host) error {
 	initCmd, err := findCommand(root, "init")
 	if err != nil {
@@ -120,8 +129,17 @@ func (p initPlan) inServiceSubnet() bool {
 	return false
 }
 
-// prepareInit amends the flags or gives upstream an amended --config copy.
+// prepareInit amends the flags or gives upstream an amended --config copy,
+// and prints what it chose.
 func prepareInit(cmd *cobra.Command, host Host) (initPlan, func(), error) {
+	plan, restore, err := amendInit(cmd, host)
+	if err == nil && plan.note != "" {
+		fmt.Fprintln(host.Node.Out, plan.note)
+	}
+	return plan, restore, err
+}
+
+func amendInit(cmd *cobra.Command, host Host) (initPlan, func(), error) {
 	inv := &joinInvocation{}
 	fs := cmd.Flags()
 	var plan initPlan
@@ -134,16 +152,40 @@ func prepareInit(cmd *cobra.Command, host Host) (initPlan, func(), error) {
 		if err != nil {
 			return plan, inv.cleanup, err
 		}
-		if plan, err = AmendInitConfig(file); err != nil {
+		if plan, err = AmendInitConfig(file, resolveAdvertise); err != nil {
 			return plan, inv.cleanup, err
 		}
 		err = inv.useFilteredCopy(fs.Lookup(flagConfig), cfgPath, file.UpstreamBytes(), host)
 		return plan, inv.cleanup, err
 	}
-	var err error
-	plan.vip, err = vipAddr(locallbconfig.DefaultVIP)
+	vip, err := vipAddr(locallbconfig.DefaultVIP)
 	if err != nil {
 		return plan, inv.cleanup, err
+	}
+	in := addressInput{
+		advertise: flagString(fs, flagAdvertise), advertiseWhere: "--" + flagAdvertise,
+		endpoint: flagString(fs, flagControlPlaneEP), endpointWhere: "--" + flagControlPlaneEP,
+		vip:           vip,
+		servicesWhere: "--" + flagServiceCIDR,
+		pods:          flagString(fs, flagPodCIDR), podsWhere: "--" + flagPodCIDR,
+		setServiceHow: "pass --" + flagServiceCIDR,
+	}
+	svcFlag := fs.Lookup(flagServiceCIDR)
+	switch {
+	case svcFlag == nil:
+		in.keepDefault = true
+	case svcFlag.Changed:
+		in.services = svcFlag.Value.String()
+	}
+	if plan, err = planAddresses(in, resolveAdvertise); err != nil {
+		return plan, inv.cleanup, err
+	}
+	if plan.chosen {
+		old := svcFlag.Value.String()
+		if err := svcFlag.Value.Set(subnets.Join(plan.services)); err != nil {
+			return plan, inv.cleanup, err
+		}
+		inv.restores = append(inv.restores, func() { _ = svcFlag.Value.Set(old) })
 	}
 	if f := fs.Lookup(flagCertSANs); f != nil {
 		sv := f.Value.(pflag.SliceValue)
@@ -154,40 +196,23 @@ func prepareInit(cmd *cobra.Command, host Host) (initPlan, func(), error) {
 		}
 		inv.restores = append(inv.restores, func() { _ = sv.Replace(old) })
 	}
-	svc := kubeadmapiv1.DefaultServicesSubnet
-	if fs.Lookup(flagServiceCIDR) != nil {
-		svc = flagString(fs, flagServiceCIDR)
-	}
-	if plan.services, err = prefixes("service subnet", svc); err != nil {
-		return plan, inv.cleanup, err
-	}
-	if plan.pods, err = prefixes("pod subnet", flagString(fs, flagPodCIDR)); err != nil {
-		return plan, inv.cleanup, err
-	}
-	return plan, inv.cleanup, plan.checkPods("--" + flagPodCIDR)
-}
-
-func (p initPlan) checkPods(where string) error {
-	for _, s := range p.pods {
-		if s.Contains(p.vip) {
-			return fmt.Errorf("the node-local load balancer's VIP %s lies in the pod subnet %s (%s): pods would get it as their address; choose a VIP outside the pod subnet in the %s document, or another pod subnet", p.vip, s, where, locallbconfig.Kind)
-		}
-	}
-	return nil
+	return plan, inv.cleanup, nil
 }
 
 // AmendInitConfig edits the documents of an init --config file in place:
-// certSANs in the ClusterConfiguration (added when missing) and
+// certSANs in the ClusterConfiguration (added when missing), the service
+// subnet it chose when upstream's default holds a node address, and
 // ipvs.excludeCIDRs in an ipvs-mode KubeProxyConfiguration. It returns the
-// VIP and the subnets it checked.
-func AmendInitConfig(file *locallbconfig.File) (initPlan, error) {
+// VIP and the subnets it checked; resolve is how advertise addresses are
+// resolved (resolveAdvertise: upstream's way).
+func AmendInitConfig(file *locallbconfig.File, resolve func(string) (netip.Addr, bool)) (initPlan, error) {
 	var plan initPlan
 	vip := locallbconfig.DefaultVIP
 	if file.Ours != nil && file.Ours.VIP != "" {
 		vip = file.Ours.VIP
 	}
-	var err error
-	if plan.vip, err = vipAddr(vip); err != nil {
+	vipIP, err := vipAddr(vip)
+	if err != nil {
 		return plan, fmt.Errorf("%s: %s vip: %w", file.Path, locallbconfig.Kind, err)
 	}
 	i := file.Find("ClusterConfiguration")
@@ -205,23 +230,33 @@ func AmendInitConfig(file *locallbconfig.File) (initPlan, error) {
 	if err != nil {
 		return plan, err
 	}
+	in := addressInput{
+		advertiseWhere: "localAPIEndpoint.advertiseAddress in " + file.Path,
+		endpoint:       locallbconfig.String(m, "controlPlaneEndpoint"), endpointWhere: "controlPlaneEndpoint in " + file.Path,
+		vip:           vipIP,
+		services:      locallbconfig.String(m, "networking", "serviceSubnet"),
+		servicesWhere: "networking.serviceSubnet in " + file.Path,
+		pods:          locallbconfig.String(m, "networking", "podSubnet"),
+		podsWhere:     "networking.podSubnet in " + file.Path,
+		setServiceHow: "set networking.serviceSubnet in " + file.Path,
+	}
+	if j := file.Find("InitConfiguration"); j >= 0 {
+		im, err := file.Fields(j)
+		if err != nil {
+			return plan, err
+		}
+		in.advertise = locallbconfig.String(im, "localAPIEndpoint", "advertiseAddress")
+	}
+	if plan, err = planAddresses(in, resolve); err != nil {
+		return plan, err
+	}
+	if plan.chosen {
+		locallbconfig.SetString(m, subnets.Join(plan.services), "networking", "serviceSubnet")
+	}
 	sans := locallbconfig.AppendMissing(locallbconfig.StringSlice(m, "apiServer", "certSANs"),
-		plan.vip.String(), "127.0.0.1", endpointHost(locallbconfig.String(m, "controlPlaneEndpoint")))
+		plan.vip.String(), "127.0.0.1", endpointHost(in.endpoint))
 	locallbconfig.SetStringSlice(m, sans, "apiServer", "certSANs")
 	if err := file.SetFields(i, m); err != nil {
-		return plan, err
-	}
-	svc := locallbconfig.String(m, "networking", "serviceSubnet")
-	if svc == "" {
-		svc = kubeadmapiv1.DefaultServicesSubnet
-	}
-	if plan.services, err = prefixes("service subnet", svc); err != nil {
-		return plan, err
-	}
-	if plan.pods, err = prefixes("pod subnet", locallbconfig.String(m, "networking", "podSubnet")); err != nil {
-		return plan, err
-	}
-	if err := plan.checkPods(file.Path + " networking.podSubnet"); err != nil {
 		return plan, err
 	}
 	if k := file.Find("KubeProxyConfiguration"); k >= 0 {
@@ -259,21 +294,6 @@ func endpointHost(ep string) string {
 		return h
 	}
 	return strings.Trim(ep, "[]")
-}
-
-func prefixes(what, list string) ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	for _, s := range strings.Split(list, ",") {
-		if s = strings.TrimSpace(s); s == "" {
-			continue
-		}
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			return nil, fmt.Errorf("%s %q: %w", what, s, err)
-		}
-		out = append(out, p.Masked())
-	}
-	return out, nil
 }
 
 // ReservationService is the selector-less Service that reserves vip.

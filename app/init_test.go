@@ -18,6 +18,18 @@ import (
 	"github.com/sealkube/kubeadm/app/locallbconfig"
 )
 
+// advertiseAt resolves advertise addresses for tests: "" is auto, any
+// other string must be an IP.
+func advertiseAt(auto string) func(string) (netip.Addr, bool) {
+	return func(s string) (netip.Addr, bool) {
+		if s == "" {
+			s = auto
+		}
+		a, err := netip.ParseAddr(s)
+		return a, err == nil
+	}
+}
+
 func TestAmendInitConfig(t *testing.T) {
 	const cluster = "apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\ncontrolPlaneEndpoint: apiserver.cluster.local:6443\n"
 	tests := []struct {
@@ -27,20 +39,24 @@ func TestAmendInitConfig(t *testing.T) {
 		wantVIP     string
 		wantErr     string
 		inService   bool
+		// wantServices is networking.serviceSubnet in upstream's copy ("" unset).
+		wantServices string
 	}{
 		{"seeds", cluster + "apiServer:\n  certSANs: [127.0.0.1, apiserver.cluster.local, 172.20.241.205, 10.103.97.2]\n---\napiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ipvs\nipvs:\n  excludeCIDRs: [10.103.97.2/32]\n",
-			[]string{"127.0.0.1", "apiserver.cluster.local", "172.20.241.205", "10.103.97.2"}, []string{"10.103.97.2/32"}, "10.103.97.2", "", true},
+			[]string{"127.0.0.1", "apiserver.cluster.local", "172.20.241.205", "10.103.97.2"}, []string{"10.103.97.2/32"}, "10.103.97.2", "", false, "10.96.0.0/14"},
 		{"defaults added", cluster + "---\napiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ipvs\nipvs:\n  excludeCIDRs: [10.0.0.0/24]\n",
-			[]string{"10.103.97.2", "127.0.0.1", "apiserver.cluster.local"}, []string{"10.0.0.0/24", "10.103.97.2/32"}, "10.103.97.2", "", true},
+			[]string{"10.103.97.2", "127.0.0.1", "apiserver.cluster.local"}, []string{"10.0.0.0/24", "10.103.97.2/32"}, "10.103.97.2", "", false, "10.96.0.0/14"},
 		{"iptables proxy untouched", cluster + "---\napiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: iptables\n",
-			[]string{"10.103.97.2", "127.0.0.1", "apiserver.cluster.local"}, nil, "10.103.97.2", "", true},
-		{"custom VIP outside the service subnet", cluster + "---\n" + strings.Replace(locallbconfig.Example, "vip: 10.103.97.2:6443", "vip: 169.254.100.2:6443", 1),
-			[]string{"169.254.100.2", "127.0.0.1", "apiserver.cluster.local"}, nil, "169.254.100.2", "", false},
+			[]string{"10.103.97.2", "127.0.0.1", "apiserver.cluster.local"}, nil, "10.103.97.2", "", false, "10.96.0.0/14"},
+		{"custom VIP outside the service subnet: the default stays", cluster + "---\n" + strings.Replace(locallbconfig.Example, "vip: 10.103.97.2:6443", "vip: 169.254.100.2:6443", 1),
+			[]string{"169.254.100.2", "127.0.0.1", "apiserver.cluster.local"}, nil, "169.254.100.2", "", false, ""},
 		{"no ClusterConfiguration", "apiVersion: kubeadm.k8s.io/v1beta3\nkind: InitConfiguration\n",
-			[]string{"10.103.97.2", "127.0.0.1"}, nil, "10.103.97.2", "", true},
-		{"VIP in the pod subnet", cluster + "networking:\n  podSubnet: 10.100.0.0/14\n  serviceSubnet: 10.96.0.0/16\n", nil, nil, "", "lies in the pod subnet 10.100.0.0/14", false},
+			[]string{"10.103.97.2", "127.0.0.1"}, nil, "10.103.97.2", "", false, "10.96.0.0/14"},
+		{"VIP in an explicit service subnet is reserved, not an error", cluster + "networking:\n  serviceSubnet: 10.96.0.0/12\n",
+			[]string{"10.103.97.2", "127.0.0.1", "apiserver.cluster.local"}, nil, "10.103.97.2", "", true, "10.96.0.0/12"},
+		{"VIP in the pod subnet", cluster + "networking:\n  podSubnet: 10.100.0.0/14\n  serviceSubnet: 10.96.0.0/16\n", nil, nil, "", "10.103.97.2 (the node-local load balancer's VIP) lies inside the pod subnet 10.100.0.0/14 (networking.podSubnet in init.yaml)", false, ""},
 		{"IPv6 control plane endpoint", "apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\ncontrolPlaneEndpoint: \"[fd00::10]:6443\"\nnetworking:\n  serviceSubnet: 10.96.0.0/16\n",
-			[]string{"10.103.97.2", "127.0.0.1", "fd00::10"}, nil, "10.103.97.2", "", false},
+			[]string{"10.103.97.2", "127.0.0.1", "fd00::10"}, nil, "10.103.97.2", "", false, "10.96.0.0/16"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -48,7 +64,7 @@ func TestAmendInitConfig(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			plan, err := AmendInitConfig(f)
+			plan, err := AmendInitConfig(f, advertiseAt("192.0.2.10"))
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error = %v, want %q", err, tt.wantErr)
@@ -75,6 +91,9 @@ func TestAmendInitConfig(t *testing.T) {
 			m, _ := again.Fields(i)
 			if got := locallbconfig.StringSlice(m, "apiServer", "certSANs"); !slices.Equal(got, tt.wantSANs) {
 				t.Errorf("certSANs = %q, want %q", got, tt.wantSANs)
+			}
+			if got := locallbconfig.String(m, "networking", "serviceSubnet"); got != tt.wantServices {
+				t.Errorf("networking.serviceSubnet = %q, want %q", got, tt.wantServices)
 			}
 			if k := again.Find("KubeProxyConfiguration"); k >= 0 {
 				m, _ := again.Fields(k)

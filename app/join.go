@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"k8s.io/klog/v2"
+	kubeadmapi "k8s.io/kubernetes/cmd/kubeadm/app/apis/kubeadm"
 	kubeadmscheme "k8s.io/kubernetes/cmd/kubeadm/app/apis/kubeadm/scheme"
 	kubeadmapiv1 "k8s.io/kubernetes/cmd/kubeadm/app/apis/kubeadm/v1beta4"
 	"k8s.io/kubernetes/cmd/kubeadm/app/discovery"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/sealkube/kubeadm/app/cmd/phases"
 	"github.com/sealkube/kubeadm/app/locallbconfig"
+	"github.com/sealkube/kubeadm/internal/subnets"
 	"github.com/sealkube/kubeadm/locallb"
 	"github.com/sealkube/kubeadm/manifests"
 )
@@ -189,6 +191,9 @@ type joinInvocation struct {
 	node     phases.Node
 	skip     bool
 	restores []func()
+	// advertise is a control-plane join's advertise address as given
+	// ("" auto-detects) and where it was given.
+	advertise, advertiseWhere string
 }
 
 func (inv *joinInvocation) cleanup() {
@@ -277,6 +282,24 @@ func prepareJoin(cmd *cobra.Command, args []string, lb joinFlags, host Host) (*j
 			return discoverClusterEndpoint(fs, cfgForDiscovery, vip)
 		}
 	}
+	if inv.node.ClusterNetworking == nil {
+		inv.node.ClusterNetworking = clusterNetworking(fs, flagString(fs, flagConfig), inv.cfg.VIP, inv.node.KubeletKubeconfig, host.TempDir)
+	}
+	if inv.cfg.ControlPlane {
+		switch {
+		case cfgPath == "":
+			inv.advertise, inv.advertiseWhere = flagString(fs, flagAdvertise), "--"+flagAdvertise
+		case inv.advertiseWhere == "":
+			inv.advertiseWhere = "controlPlane.localAPIEndpoint.advertiseAddress in " + cfgPath
+		}
+		if a, ok := resolveAdvertise(inv.advertise); ok {
+			what := "this node's advertise address, " + inv.advertiseWhere
+			if inv.advertise == "" {
+				what = "this node's advertise address, auto-detected from the default route (set " + inv.advertiseWhere + " to choose another)"
+			}
+			inv.cfg.Advertise = subnets.Address{IP: a, What: what}
+		}
+	}
 	return inv, nil
 }
 
@@ -304,7 +327,9 @@ func (inv *joinInvocation) fromConfig(cmd *cobra.Command, cfgPath string, skipFl
 		}
 		if locallbconfig.Has(m, "controlPlane") {
 			inv.cfg.ControlPlane = true
+			inv.advertise = locallbconfig.String(m, "controlPlane", "localAPIEndpoint", "advertiseAddress")
 		}
+		inv.advertiseWhere = "controlPlane.localAPIEndpoint.advertiseAddress in " + cfgPath
 		if v, ok := m["dryRun"].(bool); ok && v {
 			inv.cfg.DryRun = true
 		}
@@ -379,30 +404,7 @@ func (inv *joinInvocation) useFilteredCopy(f *pflag.Flag, cfgPath string, data [
 // pinning when configured) through the VIP and returns the server that
 // cluster-info publishes: the endpoint the kubelet will use.
 func discoverClusterEndpoint(fs *pflag.FlagSet, cfgPath string, vip netip.AddrPort) (string, error) {
-	ext := &kubeadmapiv1.JoinConfiguration{}
-	if cfgPath == "" {
-		token := flagString(fs, flagToken)
-		discToken := flagString(fs, flagDiscToken)
-		if discToken == "" {
-			discToken = token
-		}
-		ext.Discovery.TLSBootstrapToken = flagString(fs, flagTLSBootstrap)
-		if ext.Discovery.TLSBootstrapToken == "" {
-			ext.Discovery.TLSBootstrapToken = token
-		}
-		if file := flagString(fs, flagDiscFile); file != "" {
-			ext.Discovery.File = &kubeadmapiv1.FileDiscovery{KubeConfigPath: file}
-		} else {
-			ext.Discovery.BootstrapToken = &kubeadmapiv1.BootstrapTokenDiscovery{
-				APIServerEndpoint:        vip.String(),
-				Token:                    discToken,
-				CACertHashes:             flagSlice(fs, flagDiscCAHash),
-				UnsafeSkipCAVerification: flagBool(fs, flagDiscSkipCA),
-			}
-		}
-		kubeadmscheme.Scheme.Default(ext)
-	}
-	cfg, err := configutil.LoadOrDefaultJoinConfiguration(cfgPath, ext, configutil.LoadOrDefaultConfigurationOptions{SkipCRIDetect: true})
+	cfg, err := loadJoinConfiguration(fs, cfgPath, vip.String())
 	if err != nil {
 		return "", err
 	}
@@ -418,4 +420,34 @@ func discoverClusterEndpoint(fs *pflag.FlagSet, cfgPath string, vip netip.AddrPo
 		return "", err
 	}
 	return cluster.Server, nil
+}
+
+// loadJoinConfiguration is the join's discovery settings as upstream reads
+// them: from the --config file (our filtered copy), else from the flags
+// with endpoint as the bootstrap-token endpoint.
+func loadJoinConfiguration(fs *pflag.FlagSet, cfgPath, endpoint string) (*kubeadmapi.JoinConfiguration, error) {
+	ext := &kubeadmapiv1.JoinConfiguration{}
+	if cfgPath == "" {
+		token := flagString(fs, flagToken)
+		discToken := flagString(fs, flagDiscToken)
+		if discToken == "" {
+			discToken = token
+		}
+		ext.Discovery.TLSBootstrapToken = flagString(fs, flagTLSBootstrap)
+		if ext.Discovery.TLSBootstrapToken == "" {
+			ext.Discovery.TLSBootstrapToken = token
+		}
+		if file := flagString(fs, flagDiscFile); file != "" {
+			ext.Discovery.File = &kubeadmapiv1.FileDiscovery{KubeConfigPath: file}
+		} else {
+			ext.Discovery.BootstrapToken = &kubeadmapiv1.BootstrapTokenDiscovery{
+				APIServerEndpoint:        endpoint,
+				Token:                    discToken,
+				CACertHashes:             flagSlice(fs, flagDiscCAHash),
+				UnsafeSkipCAVerification: flagBool(fs, flagDiscSkipCA),
+			}
+		}
+		kubeadmscheme.Scheme.Default(ext)
+	}
+	return configutil.LoadOrDefaultJoinConfiguration(cfgPath, ext, configutil.LoadOrDefaultConfigurationOptions{SkipCRIDetect: true})
 }

@@ -90,6 +90,10 @@ func TestJoinNFTablesScenario(t *testing.T) {
 	node.StatePath = filepath.Join(dir, "state.json")
 	node.ModulesLoadPath = filepath.Join(dir, "modules-load.conf")
 	node.KubeletKubeconfig = filepath.Join(dir, "kubelet.conf")
+	// The master is a TCP greeter, not an apiserver with a kubeadm-config.
+	node.ClusterNetworking = func(string) (phases.Networking, error) {
+		return phases.Networking{ServiceSubnet: "10.96.0.0/16"}, nil
+	}
 	host := Host{Node: node, TempDir: dir}
 
 	root := kubeadmcmd.NewKubeadmCommand(strings.NewReader(""), &out, &out)

@@ -35,6 +35,10 @@ type fakeJoin struct {
 	upstreamCfg   string // content of the --config file upstream was given
 	upstreamSawLB bool   // the virtual server existed when upstream ran
 	upstreamErr   error
+	// The cluster's subnets as the address check reads them.
+	networking    phases.Networking
+	networkingErr error
+	networkingVia []string
 }
 
 const seedVIP = "10.103.97.2:6443"
@@ -44,7 +48,8 @@ var seedsJoin = []string{"join", seedVIP, "--token", "abcdef.0123456789abcdef", 
 
 func newFakeJoin(t *testing.T) *fakeJoin {
 	t.Helper()
-	f := &fakeJoin{out: &bytes.Buffer{}, balancer: &fake.Balancer{}, routes: &fake.Routes{}}
+	f := &fakeJoin{out: &bytes.Buffer{}, balancer: &fake.Balancer{}, routes: &fake.Routes{},
+		networking: phases.Networking{ServiceSubnet: "10.96.0.0/14", PodSubnet: "100.64.0.0/10"}}
 	dir := t.TempDir()
 	f.node = phases.Node{
 		Out:               f.out,
@@ -57,6 +62,10 @@ func newFakeJoin(t *testing.T) *fakeJoin {
 			return phases.Kernel{Backend: b, Balancer: f.balancer, Routes: f.routes}, nil
 		},
 		ClusterEndpoint: func(netip.AddrPort) (string, error) { return "https://apiserver.cluster.local:6443", nil },
+		ClusterNetworking: func(via string) (phases.Networking, error) {
+			f.networkingVia = append(f.networkingVia, via)
+			return f.networking, f.networkingErr
+		},
 	}
 	if err := os.WriteFile(f.node.HostsPath, []byte("127.0.0.1 localhost\n"), 0o644); err != nil {
 		t.Fatal(err)

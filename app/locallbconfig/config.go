@@ -244,6 +244,20 @@ func SetStringSlice(m map[string]any, list []string, path ...string) {
 	cur[last] = vals
 }
 
+// SetString sets a string at path, creating maps on the way.
+func SetString(m map[string]any, value string, path ...string) {
+	cur := m
+	for _, p := range path[:len(path)-1] {
+		next, ok := cur[p].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			cur[p] = next
+		}
+		cur = next
+	}
+	cur[path[len(path)-1]] = value
+}
+
 // AppendMissing appends each of add not already in list (case-insensitive,
 // as certificate SANs and CIDRs compare), keeping the user's order.
 func AppendMissing(list []string, add ...string) []string {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/sealkube/kubeadm/internal/atomicfile"
 	"github.com/sealkube/kubeadm/internal/etchosts"
+	"github.com/sealkube/kubeadm/internal/subnets"
 	"github.com/sealkube/kubeadm/locallb"
 	"github.com/sealkube/kubeadm/manifests"
 )
@@ -53,7 +54,11 @@ type LocalLBConfig struct {
 	Backend locallb.Backend
 	// ControlPlane: the node joins as a control-plane node.
 	ControlPlane bool
-	DryRun       bool
+	// Advertise is a control-plane join's API server advertise address,
+	// resolved as upstream does; it is checked against the cluster's
+	// subnets. The zero value skips the check.
+	Advertise subnets.Address
+	DryRun    bool
 }
 
 // Kernel is the node's load-balancing kernel state: the balancer (IPVS or
@@ -88,6 +93,10 @@ type Node struct {
 	// ClusterEndpoint returns the server URL published in the cluster-info
 	// ConfigMap, discovered (and verified) through vip.
 	ClusterEndpoint func(vip netip.AddrPort) (string, error)
+	// ClusterNetworking reads the cluster's subnets from its kubeadm-config
+	// ConfigMap through the apiserver at via (host:port; "" is the join
+	// endpoint), before the phase changes anything. nil skips the checks.
+	ClusterNetworking func(via string) (Networking, error)
 }
 
 // DefaultNode is the real node: /etc/kubernetes, /etc/hosts, IPVS in the
@@ -193,6 +202,9 @@ func (c *Changes) Close() {
 // undone its own changes.
 func RunLocalLB(cfg LocalLBConfig, node Node) (*Changes, error) {
 	if cfg.ControlPlane {
+		if err := checkControlPlane(cfg, node); err != nil {
+			return nil, err
+		}
 		node.printf("Skipping: this node joins as a control-plane node and reaches the cluster through its own API server")
 		return nil, nil
 	}
@@ -206,6 +218,9 @@ func RunLocalLB(cfg LocalLBConfig, node Node) (*Changes, error) {
 	}
 	for _, w := range warnings {
 		node.printf("WARNING: %s", w)
+	}
+	if err := checkWorker(cfg, node, e); err != nil {
+		return nil, fmt.Errorf("node-local load balancer: %w", err)
 	}
 	if cfg.Backend == "" {
 		cfg.Backend = locallb.DefaultBackend

@@ -88,11 +88,14 @@ func randToken() (string, error) {
 }
 
 // kubeadmConfig is master i's config: its own advertise address and node
-// name, the seeds' controlPlaneEndpoint, and the external etcd. The
-// KubeletConfiguration is what `init phase upload-config kubelet` stores for
-// every node that joins: this machine's cgroup v1 needs failCgroupV1 false
-// and the cgroupfs driver (containerd 1.6 cannot report its driver), and the
-// worker's pods live under cgroupRoot so teardown can remove them.
+// name, the seeds' controlPlaneEndpoint, and the external etcd. Like the
+// seeds' runbook it sets no serviceSubnet: kubeadm then picks 10.96.0.0/14,
+// which holds none of the 10.103.97.x masters (an explicit 10.96.0.0/12 is
+// an error, issue 17). The KubeletConfiguration is what `init phase
+// upload-config kubelet` stores for every node that joins: this machine's
+// cgroup v1 needs failCgroupV1 false and the cgroupfs driver (containerd 1.6
+// cannot report its driver), and the worker's pods live under cgroupRoot so
+// teardown can remove them.
 func kubeadmConfig(i int, token, cgroupRoot string) string {
 	return fmt.Sprintf(`apiVersion: kubeadm.k8s.io/v1beta4
 kind: InitConfiguration
@@ -115,9 +118,6 @@ clusterName: e2e
 controlPlaneEndpoint: %s:%d
 certificatesDir: %s
 networking:
-  # Not kubeadm's default 10.96.0.0/12: that holds the seeds' node
-  # addresses (10.103.97.x), which kube-proxy's nftables mode then drops.
-  serviceSubnet: 10.96.0.0/16
   podSubnet: 100.64.0.0/10
 etcd:
   external:
