@@ -115,6 +115,14 @@ type Options struct {
 	LivenessProbe *corev1.Probe
 }
 
+// WithDefaultImage returns o with its image filled in as Pod would.
+func (o Options) WithDefaultImage() Options {
+	if o.Image == "" {
+		o.Image = ImageFor(o.ImageRepository)
+	}
+	return o
+}
+
 // Ours tells whether o's image (after defaults) is our build of the daemon.
 func (o Options) Ours() bool {
 	return IsOurs(o.withDefaults().Image, o.ImageRepository)
