@@ -212,4 +212,3 @@ func TestLocalLBChecksImage(t *testing.T) {
 		})
 	}
 }
-
