@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -35,6 +36,8 @@ type fakeJoin struct {
 	upstreamCfg   string // content of the --config file upstream was given
 	upstreamSawLB bool   // the virtual server existed when upstream ran
 	upstreamErr   error
+	// imageRepo is the cluster's imageRepository the phase reads.
+	imageRepo string
 }
 
 const seedVIP = "10.103.97.2:6443"
@@ -57,6 +60,7 @@ func newFakeJoin(t *testing.T) *fakeJoin {
 			return phases.Kernel{Backend: b, Balancer: f.balancer, Routes: f.routes}, nil
 		},
 		ClusterEndpoint: func(netip.AddrPort) (string, error) { return "https://apiserver.cluster.local:6443", nil },
+		ImageRepository: func(netip.AddrPort) (string, error) { return f.imageRepo, nil },
 	}
 	if err := os.WriteFile(f.node.HostsPath, []byte("127.0.0.1 localhost\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -391,5 +395,74 @@ func TestResetRemovesTheLoadBalancerAfterUpstream(t *testing.T) {
 		if got := f.touched(t); got != (upstreamErr != nil) {
 			t.Errorf("upstream reset error %v: node still changed = %v, want %v\n%s", upstreamErr, got, upstreamErr != nil, f.out)
 		}
+	}
+}
+
+// TestJoinLvscareImage: the manifest's image follows the cluster's
+// imageRepository unless --lvscare-image or the document's image is given.
+func TestJoinLvscareImage(t *testing.T) {
+	const mirror = "mirror.example:5000/k8s"
+	docWithImage := strings.Replace(joinConfigWithDoc, "- locallb\n", "", 1) + "image: registry.example/lvscare:v2.0.1\n"
+	for _, tc := range []struct {
+		name string
+		args func(t *testing.T) []string
+		want string
+	}{
+		{"default", func(*testing.T) []string { return seedsJoin }, mirror + "/lvscare:" + manifests.ImageTag},
+		{"flag wins", func(*testing.T) []string {
+			return append(slices.Clone(seedsJoin), "--lvscare-image", "registry.example/lvscare:v2.0.1")
+		}, "registry.example/lvscare:v2.0.1"},
+		{"document wins", func(t *testing.T) []string { return []string{"join", "--config", writeConfig(t, docWithImage)} }, "registry.example/lvscare:v2.0.1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeJoin(t)
+			f.imageRepo = mirror
+			if err := f.run(tc.args(t)...); err != nil {
+				t.Fatalf("%v\n%s", err, f.out)
+			}
+			m, err := os.ReadFile(filepath.Join(f.node.ManifestDir, manifests.FileName))
+			if err != nil || !strings.Contains(string(m), "image: "+tc.want+"\n") {
+				t.Errorf("manifest (%v) does not use %s:\n%s", err, tc.want, m)
+			}
+		})
+	}
+}
+
+// TestJoinCRISocket: the image check uses the join's CRI socket, from the
+// flag or the JoinConfiguration.
+func TestJoinCRISocket(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args func(t *testing.T) []string
+		want string
+	}{
+		{"detect", func(*testing.T) []string { return []string{seedVIP} }, ""},
+		{"flag", func(*testing.T) []string { return []string{seedVIP, "--cri-socket", "unix:///run/crio/crio.sock"} }, "unix:///run/crio/crio.sock"},
+		{"config", func(t *testing.T) []string {
+			return []string{"--config", writeConfig(t, strings.Replace(strings.Replace(joinConfigWithDoc, "- locallb\n", "", 1), "skipPhases:", "nodeRegistration:\n  criSocket: unix:///run/k3s.sock\nskipPhases:", 1))}
+		}, "unix:///run/k3s.sock"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeJoin(t)
+			join, _, err := f.root.Find([]string{"join"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			args := tc.args(t)
+			if err := join.ParseFlags(args); err != nil {
+				t.Fatal(err)
+			}
+			inv, err := prepareJoin(join, join.Flags().Args(), joinFlags{}, Host{Node: phases.Node{}, TempDir: t.TempDir()})
+			defer inv.cleanup()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if inv.criSocket != tc.want {
+				t.Errorf("CRI socket %q, want %q", inv.criSocket, tc.want)
+			}
+			if inv.node.ContainerRuntime == nil || inv.node.ImageRepository == nil {
+				t.Error("the real host got no container runtime or imageRepository hook")
+			}
+		})
 	}
 }
