@@ -160,13 +160,14 @@ func TestLocalLBChecksImage(t *testing.T) {
 			r := newFakeRuntime()
 			r.pullErr = errors.New("dial tcp: lookup ghcr.io: no such host")
 			return r
-		}(), wantPull: true, wantWarn: true, wantOut: append([]string{"no such host"}, fix...)},
+		}(), wantPull: true, wantWarn: true, wantOut: append([]string{"the container runtime does not have and could not pull the lvscare image", "no such host"}, fix...)},
 		{name: "pull hangs", runtime: func() *fakeRuntime {
 			r := newFakeRuntime()
 			r.block = true
 			return r
 		}(), wantPull: true, wantWarn: true, wantOut: append([]string{"did not finish within 50ms"}, fix...)},
-		{name: "no runtime", connectErr: errors.New("no CRI socket found"), wantWarn: true, wantOut: append([]string{"no CRI socket found"}, fix...)},
+		{name: "no runtime", connectErr: errors.New("no CRI socket found"), wantWarn: true,
+			wantOut: append([]string{"could not ask the container runtime about the lvscare image", "no CRI socket found"}, fix...)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tn := newTestNode(t)
@@ -198,7 +199,7 @@ func TestLocalLBChecksImage(t *testing.T) {
 					t.Error("the runtime connection was not closed")
 				}
 			}
-			if warned := strings.Contains(out, "[locallb] WARNING: the container runtime has no image "+manifests.DefaultImage); warned != tc.wantWarn {
+			if warned := strings.Contains(out, "[locallb] WARNING: ") && strings.Contains(out, " "+manifests.DefaultImage+": "); warned != tc.wantWarn {
 				t.Errorf("warned: %v, want %v:\n%s", warned, tc.wantWarn, out)
 			}
 			for _, w := range tc.wantOut {

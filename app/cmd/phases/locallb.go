@@ -589,15 +589,15 @@ func (n Node) checkImage(image string) {
 	if n.ContainerRuntime == nil {
 		return
 	}
-	warn := func(err error) {
-		n.printf("WARNING: the container runtime has no image %s and could not get it: %v. The load balancer forwards to every master, without health checks, until the lvscare pod runs. "+
+	warn := func(problem string, err error) {
+		n.printf("WARNING: %s %s: %v. Without it the lvscare pod cannot start, and the load balancer forwards to every master without health checks. "+
 			"Fix: import the image on this node (`ctr -n k8s.io images import lvscare-image.tar`; `make image` builds the archive), "+
 			"or make it pullable: set imageRepository in the ClusterConfiguration to a registry that serves %s:%s, or pass --lvscare-image (image in the LocalLoadBalancerConfiguration document)",
-			image, err, manifests.ImageName, manifests.ImageTag)
+			problem, image, err, manifests.ImageName, manifests.ImageTag)
 	}
 	rt, err := n.ContainerRuntime()
 	if err != nil {
-		warn(fmt.Errorf("connecting to the container runtime: %w", err))
+		warn("could not ask the container runtime about the lvscare image", err)
 		return
 	}
 	closed := false
@@ -634,7 +634,7 @@ func (n Node) checkImage(image string) {
 		err = fmt.Errorf("the pull did not finish within %s", timeout)
 	}
 	if err != nil {
-		warn(err)
+		warn("the container runtime does not have and could not pull the lvscare image", err)
 		return
 	}
 	n.printf("Pulled the lvscare image %s", image)
