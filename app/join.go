@@ -11,11 +11,13 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	clientset "k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"k8s.io/klog/v2"
 	kubeadmscheme "k8s.io/kubernetes/cmd/kubeadm/app/apis/kubeadm/scheme"
@@ -397,6 +399,9 @@ func (inv *joinInvocation) useFilteredCopy(f *pflag.Flag, cfgPath string, data [
 	return nil
 }
 
+// clusterRequestTimeout bounds each request for the cluster configuration.
+const clusterRequestTimeout = 10 * time.Second
+
 // clusterAccess reaches the cluster through the VIP for one run of the
 // phase; discovery runs at most once.
 type clusterAccess struct {
@@ -435,22 +440,29 @@ func (d *clusterAccess) clusterEndpoint(vip netip.AddrPort) (string, error) {
 // joined, else with discovery's (kubeadm's RBAC lets both bootstrap tokens
 // and nodes read kubeadm-config).
 func (d *clusterAccess) imageRepository(vip netip.AddrPort, kubeletConf string) (string, error) {
-	var client clientset.Interface
+	var kc *clientcmdapi.Config
 	_, err := os.Stat(kubeletConf)
 	switch {
 	case kubeletConf != "" && err == nil:
-		if client, err = kubeconfigutil.ClientSetFromFile(kubeletConf); err != nil {
+		if kc, err = clientcmd.LoadFromFile(kubeletConf); err != nil {
 			return "", err
 		}
 	case kubeletConf == "" || errors.Is(err, fs.ErrNotExist):
-		kc, err := d.discover(vip)
-		if err != nil {
-			return "", err
-		}
-		if client, err = kubeconfigutil.ToClientSet(kc); err != nil {
+		if kc, err = d.discover(vip); err != nil {
 			return "", err
 		}
 	default:
+		return "", err
+	}
+	// Like kubeconfigutil.ToClientSet, with a timeout: a master that
+	// accepts connections but never answers must not stall the join.
+	restCfg, err := clientcmd.NewDefaultClientConfig(*kc, &clientcmd.ConfigOverrides{}).ClientConfig()
+	if err != nil {
+		return "", err
+	}
+	restCfg.Timeout = clusterRequestTimeout
+	client, err := clientset.NewForConfig(restCfg)
+	if err != nil {
 		return "", err
 	}
 	// A silent printer: upstream's "Reading configuration" lines would

@@ -2,8 +2,12 @@ package app
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -462,6 +466,59 @@ func TestJoinCRISocket(t *testing.T) {
 			}
 			if inv.node.ContainerRuntime == nil || inv.node.ImageRepository == nil {
 				t.Error("the real host got no container runtime or imageRepository hook")
+			}
+		})
+	}
+}
+
+// TestClusterImageRepository reads imageRepository from the kubeadm-config
+// ConfigMap the way the phase does on a joined node (kubelet.conf), against
+// a fake apiserver.
+func TestClusterImageRepository(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		status  int
+		cluster string
+		want    string
+		wantErr string
+	}{
+		{"mirror", http.StatusOK, "apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nkubernetesVersion: v1.36.3\nimageRepository: mirror.example:5000/k8s\n", "mirror.example:5000/k8s", ""},
+		{"default", http.StatusOK, "apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nkubernetesVersion: v1.36.3\n", "registry.k8s.io", ""},
+		{"forbidden", http.StatusForbidden, "", "", "forbidden"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != "/api/v1/namespaces/kube-system/configmaps/kubeadm-config" {
+					http.NotFound(w, r)
+					return
+				}
+				w.Header().Set("Content-Type", "application/json")
+				if tc.status != http.StatusOK {
+					w.WriteHeader(tc.status)
+					fmt.Fprintf(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Forbidden","code":%d,"message":"configmaps \"kubeadm-config\" is forbidden"}`, tc.status)
+					return
+				}
+				cm := map[string]any{"apiVersion": "v1", "kind": "ConfigMap",
+					"metadata": map[string]any{"name": "kubeadm-config", "namespace": "kube-system"},
+					"data":     map[string]string{"ClusterConfiguration": tc.cluster}}
+				_ = json.NewEncoder(w).Encode(cm)
+			}))
+			defer srv.Close()
+			kubeconfig := filepath.Join(t.TempDir(), "kubelet.conf")
+			kc := fmt.Sprintf("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: %s\n    insecure-skip-tls-verify: true\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\nusers:\n- name: u\n  user:\n    token: t\n", srv.URL)
+			if err := os.WriteFile(kubeconfig, []byte(kc), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			d := &clusterAccess{}
+			got, err := d.imageRepository(netip.MustParseAddrPort(seedVIP), kubeconfig)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("imageRepository = %q, %v; want %q", got, err, tc.want)
 			}
 		})
 	}

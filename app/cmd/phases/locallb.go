@@ -568,7 +568,7 @@ func (c *Changes) withImageRepository(o manifests.Options, vip netip.AddrPort) m
 	if err != nil {
 		if o.Image == "" {
 			n.printf("WARNING: could not read the cluster's imageRepository from the kubeadm-config ConfigMap through %s (%v); using the default lvscare image %s. "+
-				"If the cluster pulls its images from a mirror, pass --lvscare-image (or image in the %s document)", vip, err, manifests.DefaultImage, "LocalLoadBalancerConfiguration")
+				"If the cluster pulls its images from a mirror, pass --lvscare-image (or image in the LocalLoadBalancerConfiguration document)", vip, err, manifests.DefaultImage)
 		} else {
 			n.printf("WARNING: could not read the cluster's imageRepository from the kubeadm-config ConfigMap through %s (%v); treating %s as the public lvscare (root, SYS_MODULE, no liveness probe)", vip, err, o.Image)
 		}
