@@ -46,6 +46,7 @@ func newCommand(in io.Reader, out, errOut io.Writer, host Host) (*cobra.Command,
 		func(root *cobra.Command) error { return extendReset(root, host) },
 		func(root *cobra.Command) error { return extendInit(root, host) },
 		func(root *cobra.Command) error { return extendConfigPrint(root, out) },
+		func(root *cobra.Command) error { return extendConfigImages(root, out) },
 	} {
 		if err := extend(root); err != nil {
 			return nil, err

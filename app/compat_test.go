@@ -105,6 +105,7 @@ var (
 		"kubeadm join phase locallb --discovery-token-unsafe-skip-ca-verification",
 		"kubeadm join phase locallb --discovery-file",
 		"kubeadm join phase locallb --tls-bootstrap-token",
+		"kubeadm join phase locallb --cri-socket",
 	}
 	// "command path --flag" -> our default, for flags whose upstream default
 	// we change on purpose.

@@ -1,17 +1,24 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	clientset "k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"k8s.io/klog/v2"
 	kubeadmapi "k8s.io/kubernetes/cmd/kubeadm/app/apis/kubeadm"
 	kubeadmscheme "k8s.io/kubernetes/cmd/kubeadm/app/apis/kubeadm/scheme"
@@ -19,6 +26,8 @@ import (
 	"k8s.io/kubernetes/cmd/kubeadm/app/discovery"
 	configutil "k8s.io/kubernetes/cmd/kubeadm/app/util/config"
 	kubeconfigutil "k8s.io/kubernetes/cmd/kubeadm/app/util/kubeconfig"
+	"k8s.io/kubernetes/cmd/kubeadm/app/util/output"
+	utilruntime "k8s.io/kubernetes/cmd/kubeadm/app/util/runtime"
 
 	"github.com/sealkube/kubeadm/app/cmd/phases"
 	"github.com/sealkube/kubeadm/app/locallbconfig"
@@ -47,15 +56,18 @@ const (
 	flagDiscSkipCA   = "discovery-token-unsafe-skip-ca-verification"
 	flagDiscFile     = "discovery-file"
 	flagTLSBootstrap = "tls-bootstrap-token"
+	flagCRISocket    = "cri-socket"
 )
 
 // joinPhaseFlags are the join flags `kubeadm join phase locallb` shares.
 var joinPhaseFlags = []string{flagMaster, flagLvscareImage, flagSkipEtcHosts, flagBackend, flagConfig, flagControlPlane, flagDryRun,
-	flagToken, flagDiscToken, flagDiscCAHash, flagDiscSkipCA, flagDiscFile, flagTLSBootstrap}
+	flagToken, flagDiscToken, flagDiscCAHash, flagDiscSkipCA, flagDiscFile, flagTLSBootstrap, flagCRISocket}
 
 // Host is where our command extensions act. Tests replace paths and the
-// kernel; the zero ClusterEndpoint means "token/file discovery through the
-// VIP with upstream's discovery package".
+// kernel; the zero ClusterEndpoint means the real cluster: token/file
+// discovery through the VIP with upstream's discovery package, and then
+// also (when nil) ImageRepository from the cluster's kubeadm-config and
+// ContainerRuntime on the join's CRI socket.
 type Host struct {
 	Node phases.Node
 	// TempDir holds filtered copies of --config files; "" is os.TempDir().
@@ -102,7 +114,8 @@ func extendJoin(root *cobra.Command, host Host) error {
 	fs := join.Flags()
 	fs.StringSliceVar(&lb.masters, flagMaster, nil,
 		"A control-plane apiserver (IP:port) for the node-local load balancer of a worker; repeat the flag or give a comma-separated list. The join endpoint becomes an IPVS virtual server over these masters.")
-	fs.StringVar(&lb.image, flagLvscareImage, manifests.DefaultImage, "The image of the lvscare static pod that health-checks the masters behind the node-local load balancer.")
+	fs.StringVar(&lb.image, flagLvscareImage, "", fmt.Sprintf("The image of the lvscare static pod that health-checks the masters behind the node-local load balancer. Default: %s, or <imageRepository>/%s:%s when the cluster's imageRepository is not %s.",
+		manifests.DefaultImage, manifests.ImageName, manifests.ImageTag, manifests.UpstreamImageRepository))
 	fs.BoolVar(&lb.skipHosts, flagSkipEtcHosts, false, "Do not map the cluster endpoint's DNS name to the VIP in /etc/hosts (your resolver already does).")
 	lb.backend = locallb.DefaultBackend
 	fs.Var(&lb.backend, flagBackend, "The kernel mechanism of the node-local load balancer: ipvs, or nftables for kernels without IPVS and clusters whose kube-proxy runs in nftables mode.")
@@ -187,10 +200,11 @@ func withPhaseInHelp(long string) (string, error) {
 
 // joinInvocation is one run of the phase, prepared from flags or config.
 type joinInvocation struct {
-	cfg      phases.LocalLBConfig
-	node     phases.Node
-	skip     bool
-	restores []func()
+	cfg       phases.LocalLBConfig
+	node      phases.Node
+	skip      bool
+	criSocket string // --cri-socket or nodeRegistration.criSocket; "" detects
+	restores  []func()
 	// advertise is a control-plane join's advertise address as given
 	// ("" auto-detects) and where it was given.
 	advertise, advertiseWhere string
@@ -241,6 +255,7 @@ func prepareJoin(cmd *cobra.Command, args []string, lb joinFlags, host Host) (*j
 		ControlPlane: flagBool(fs, flagControlPlane),
 		DryRun:       flagBool(fs, flagDryRun),
 	}
+	inv.criSocket = flagString(fs, flagCRISocket)
 	if len(args) > 0 {
 		inv.cfg.VIP = args[0]
 	}
@@ -276,14 +291,36 @@ func prepareJoin(cmd *cobra.Command, args []string, lb joinFlags, host Host) (*j
 	if len(inv.cfg.Masters) > 0 && inv.cfg.VIP == "" && !inv.cfg.ControlPlane {
 		return inv, fmt.Errorf("the node-local load balancer needs its VIP: give it as the api-server-endpoint argument, e.g. `kubeadm join 10.103.97.2:6443 --master ...`, or as vip in the %s document", locallbconfig.Kind)
 	}
-	if inv.node.ClusterEndpoint == nil {
-		cfgForDiscovery := flagString(fs, flagConfig) // the filtered copy, when there is one
-		inv.node.ClusterEndpoint = func(vip netip.AddrPort) (string, error) {
-			return discoverClusterEndpoint(fs, cfgForDiscovery, vip)
+	// One read of kubeadm-config serves both the address check (through a
+	// master, before anything changes) and the lvscare image; the image
+	// reads it through the VIP only when the check did not.
+	var read *phases.Networking
+	if inv.node.ClusterNetworking == nil {
+		inner := clusterNetworking(fs, flagString(fs, flagConfig), inv.cfg.VIP, inv.node.KubeletKubeconfig, host.TempDir)
+		inv.node.ClusterNetworking = func(via string) (phases.Networking, error) {
+			n, err := inner(via)
+			if err == nil {
+				read = &n
+			}
+			return n, err
 		}
 	}
-	if inv.node.ClusterNetworking == nil {
-		inv.node.ClusterNetworking = clusterNetworking(fs, flagString(fs, flagConfig), inv.cfg.VIP, inv.node.KubeletKubeconfig, host.TempDir)
+	if inv.node.ClusterEndpoint == nil {
+		d := &clusterAccess{fs: fs, cfgPath: flagString(fs, flagConfig)} // the filtered copy, when there is one
+		inv.node.ClusterEndpoint = d.clusterEndpoint
+		if inv.node.ImageRepository == nil {
+			kubeletConf := inv.node.KubeletKubeconfig
+			inv.node.ImageRepository = func(vip netip.AddrPort) (string, error) {
+				if read != nil {
+					return read.ImageRepository, nil
+				}
+				return d.imageRepository(vip, kubeletConf)
+			}
+		}
+		if inv.node.ContainerRuntime == nil {
+			socket := inv.criSocket
+			inv.node.ContainerRuntime = func() (phases.ImageRuntime, error) { return connectCRI(socket) }
+		}
 	}
 	if inv.cfg.ControlPlane {
 		switch {
@@ -335,6 +372,9 @@ func (inv *joinInvocation) fromConfig(cmd *cobra.Command, cfgPath string, skipFl
 		}
 		if inv.cfg.VIP == "" {
 			inv.cfg.VIP = locallbconfig.String(m, "discovery", "bootstrapToken", "apiServerEndpoint")
+		}
+		if s := locallbconfig.String(m, "nodeRegistration", "criSocket"); s != "" {
+			inv.criSocket = s
 		}
 		skip := locallbconfig.StringSlice(m, "skipPhases")
 		rest := slices.DeleteFunc(slices.Clone(skip), isOurPhase)
@@ -400,18 +440,31 @@ func (inv *joinInvocation) useFilteredCopy(f *pflag.Flag, cfgPath string, data [
 	return nil
 }
 
-// discoverClusterEndpoint runs upstream's discovery (token or file, with CA
-// pinning when configured) through the VIP and returns the server that
-// cluster-info publishes: the endpoint the kubelet will use.
-func discoverClusterEndpoint(fs *pflag.FlagSet, cfgPath string, vip netip.AddrPort) (string, error) {
-	cfg, err := loadJoinConfiguration(fs, cfgPath, vip.String())
-	if err != nil {
-		return "", err
-	}
-	if cfg.Discovery.BootstrapToken != nil {
-		cfg.Discovery.BootstrapToken.APIServerEndpoint = vip.String()
-	}
-	kc, err := discovery.For(nil, cfg)
+// clusterRequestTimeout bounds each request for the cluster configuration.
+const clusterRequestTimeout = 10 * time.Second
+
+// clusterAccess reaches the cluster through the VIP for one run of the
+// phase; discovery runs at most once.
+type clusterAccess struct {
+	fs      *pflag.FlagSet
+	cfgPath string
+
+	once sync.Once
+	kc   *clientcmdapi.Config
+	err  error
+}
+
+// discover runs upstream's discovery through vip once and returns its
+// kubeconfig (the bootstrap token's credentials, or the discovery file's).
+func (d *clusterAccess) discover(vip netip.AddrPort) (*clientcmdapi.Config, error) {
+	d.once.Do(func() { d.kc, d.err = discover(d.fs, d.cfgPath, vip) })
+	return d.kc, d.err
+}
+
+// clusterEndpoint is the server that cluster-info publishes: the endpoint
+// the kubelet will use.
+func (d *clusterAccess) clusterEndpoint(vip netip.AddrPort) (string, error) {
+	kc, err := d.discover(vip)
 	if err != nil {
 		return "", err
 	}
@@ -420,6 +473,78 @@ func discoverClusterEndpoint(fs *pflag.FlagSet, cfgPath string, vip netip.AddrPo
 		return "", err
 	}
 	return cluster.Server, nil
+}
+
+// imageRepository reads the ClusterConfiguration from the kubeadm-config
+// ConfigMap with upstream's FetchInitConfigurationFromCluster, as the join
+// itself does later: with the kubelet's credentials when the node has
+// joined, else with discovery's (kubeadm's RBAC lets both bootstrap tokens
+// and nodes read kubeadm-config).
+func (d *clusterAccess) imageRepository(vip netip.AddrPort, kubeletConf string) (string, error) {
+	var kc *clientcmdapi.Config
+	_, err := os.Stat(kubeletConf)
+	switch {
+	case kubeletConf != "" && err == nil:
+		if kc, err = clientcmd.LoadFromFile(kubeletConf); err != nil {
+			return "", err
+		}
+	case kubeletConf == "" || errors.Is(err, fs.ErrNotExist):
+		if kc, err = d.discover(vip); err != nil {
+			return "", err
+		}
+	default:
+		return "", err
+	}
+	// Like kubeconfigutil.ToClientSet, with a timeout: a master that
+	// accepts connections but never answers must not stall the join.
+	restCfg, err := clientcmd.NewDefaultClientConfig(*kc, &clientcmd.ConfigOverrides{}).ClientConfig()
+	if err != nil {
+		return "", err
+	}
+	restCfg.Timeout = clusterRequestTimeout
+	client, err := clientset.NewForConfig(restCfg)
+	if err != nil {
+		return "", err
+	}
+	// A silent printer: upstream's "Reading configuration" lines would
+	// go to stdout under our prefix and repeat what the join prints later.
+	cfg, err := configutil.FetchInitConfigurationFromCluster(client, &output.ResourcePrinterWrapper{}, phases.LocalLBName, false, false, false, true)
+	if err != nil {
+		return "", err
+	}
+	return cfg.ImageRepository, nil
+}
+
+// connectCRI connects kubeadm's container runtime client to the join's CRI
+// socket (--cri-socket or nodeRegistration.criSocket), detecting it like
+// kubeadm when none is given.
+func connectCRI(socket string) (phases.ImageRuntime, error) {
+	if socket == "" {
+		s, err := utilruntime.DetectCRISocket()
+		if err != nil {
+			return nil, fmt.Errorf("%w; pass --%s (nodeRegistration.criSocket with --config)", err, flagCRISocket)
+		}
+		socket = s
+	}
+	rt := utilruntime.NewContainerRuntime(socket)
+	if err := rt.Connect(); err != nil {
+		return nil, fmt.Errorf("%s: %w", socket, err)
+	}
+	return rt, nil
+}
+
+// discover runs upstream's discovery (token or file, with CA pinning when
+// configured) through the VIP and returns the kubeconfig it built from
+// cluster-info.
+func discover(fs *pflag.FlagSet, cfgPath string, vip netip.AddrPort) (*clientcmdapi.Config, error) {
+	cfg, err := loadJoinConfiguration(fs, cfgPath, vip.String())
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Discovery.BootstrapToken != nil {
+		cfg.Discovery.BootstrapToken.APIServerEndpoint = vip.String()
+	}
+	return discovery.For(nil, cfg)
 }
 
 // loadJoinConfiguration is the join's discovery settings as upstream reads

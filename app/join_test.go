@@ -2,11 +2,16 @@ package app
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -39,6 +44,8 @@ type fakeJoin struct {
 	networking    phases.Networking
 	networkingErr error
 	networkingVia []string
+	// imageRepo is the cluster's imageRepository the phase reads.
+	imageRepo string
 }
 
 const seedVIP = "10.103.97.2:6443"
@@ -66,6 +73,7 @@ func newFakeJoin(t *testing.T) *fakeJoin {
 			f.networkingVia = append(f.networkingVia, via)
 			return f.networking, f.networkingErr
 		},
+		ImageRepository: func(netip.AddrPort) (string, error) { return f.imageRepo, nil },
 	}
 	if err := os.WriteFile(f.node.HostsPath, []byte("127.0.0.1 localhost\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -400,5 +408,127 @@ func TestResetRemovesTheLoadBalancerAfterUpstream(t *testing.T) {
 		if got := f.touched(t); got != (upstreamErr != nil) {
 			t.Errorf("upstream reset error %v: node still changed = %v, want %v\n%s", upstreamErr, got, upstreamErr != nil, f.out)
 		}
+	}
+}
+
+// TestJoinLvscareImage: the manifest's image follows the cluster's
+// imageRepository unless --lvscare-image or the document's image is given.
+func TestJoinLvscareImage(t *testing.T) {
+	const mirror = "mirror.example:5000/k8s"
+	docWithImage := strings.Replace(joinConfigWithDoc, "- locallb\n", "", 1) + "image: registry.example/lvscare:v2.0.1\n"
+	for _, tc := range []struct {
+		name string
+		args func(t *testing.T) []string
+		want string
+	}{
+		{"default", func(*testing.T) []string { return seedsJoin }, mirror + "/lvscare:" + manifests.ImageTag},
+		{"flag wins", func(*testing.T) []string {
+			return append(slices.Clone(seedsJoin), "--lvscare-image", "registry.example/lvscare:v2.0.1")
+		}, "registry.example/lvscare:v2.0.1"},
+		{"document wins", func(t *testing.T) []string { return []string{"join", "--config", writeConfig(t, docWithImage)} }, "registry.example/lvscare:v2.0.1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeJoin(t)
+			f.imageRepo = mirror
+			if err := f.run(tc.args(t)...); err != nil {
+				t.Fatalf("%v\n%s", err, f.out)
+			}
+			m, err := os.ReadFile(filepath.Join(f.node.ManifestDir, manifests.FileName))
+			if err != nil || !strings.Contains(string(m), "image: "+tc.want+"\n") {
+				t.Errorf("manifest (%v) does not use %s:\n%s", err, tc.want, m)
+			}
+		})
+	}
+}
+
+// TestJoinCRISocket: the image check uses the join's CRI socket, from the
+// flag or the JoinConfiguration.
+func TestJoinCRISocket(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args func(t *testing.T) []string
+		want string
+	}{
+		{"detect", func(*testing.T) []string { return []string{seedVIP} }, ""},
+		{"flag", func(*testing.T) []string { return []string{seedVIP, "--cri-socket", "unix:///run/crio/crio.sock"} }, "unix:///run/crio/crio.sock"},
+		{"config", func(t *testing.T) []string {
+			return []string{"--config", writeConfig(t, strings.Replace(strings.Replace(joinConfigWithDoc, "- locallb\n", "", 1), "skipPhases:", "nodeRegistration:\n  criSocket: unix:///run/k3s.sock\nskipPhases:", 1))}
+		}, "unix:///run/k3s.sock"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeJoin(t)
+			join, _, err := f.root.Find([]string{"join"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			args := tc.args(t)
+			if err := join.ParseFlags(args); err != nil {
+				t.Fatal(err)
+			}
+			inv, err := prepareJoin(join, join.Flags().Args(), joinFlags{}, Host{Node: phases.Node{}, TempDir: t.TempDir()})
+			defer inv.cleanup()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if inv.criSocket != tc.want {
+				t.Errorf("CRI socket %q, want %q", inv.criSocket, tc.want)
+			}
+			if inv.node.ContainerRuntime == nil || inv.node.ImageRepository == nil {
+				t.Error("the real host got no container runtime or imageRepository hook")
+			}
+		})
+	}
+}
+
+// TestClusterImageRepository reads imageRepository from the kubeadm-config
+// ConfigMap the way the phase does on a joined node (kubelet.conf), against
+// a fake apiserver.
+func TestClusterImageRepository(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		status  int
+		cluster string
+		want    string
+		wantErr string
+	}{
+		{"mirror", http.StatusOK, "apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nkubernetesVersion: v1.36.3\nimageRepository: mirror.example:5000/k8s\n", "mirror.example:5000/k8s", ""},
+		{"default", http.StatusOK, "apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nkubernetesVersion: v1.36.3\n", "registry.k8s.io", ""},
+		{"forbidden", http.StatusForbidden, "", "", "forbidden"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != "/api/v1/namespaces/kube-system/configmaps/kubeadm-config" {
+					http.NotFound(w, r)
+					return
+				}
+				w.Header().Set("Content-Type", "application/json")
+				if tc.status != http.StatusOK {
+					w.WriteHeader(tc.status)
+					fmt.Fprintf(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Forbidden","code":%d,"message":"configmaps \"kubeadm-config\" is forbidden"}`, tc.status)
+					return
+				}
+				cm := map[string]any{"apiVersion": "v1", "kind": "ConfigMap",
+					"metadata": map[string]any{"name": "kubeadm-config", "namespace": "kube-system"},
+					"data":     map[string]string{"ClusterConfiguration": tc.cluster}}
+				_ = json.NewEncoder(w).Encode(cm)
+			}))
+			defer srv.Close()
+			kubeconfig := filepath.Join(t.TempDir(), "kubelet.conf")
+			kc := fmt.Sprintf("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: %s\n    insecure-skip-tls-verify: true\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\nusers:\n- name: u\n  user:\n    token: t\n", srv.URL)
+			if err := os.WriteFile(kubeconfig, []byte(kc), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			d := &clusterAccess{}
+			got, err := d.imageRepository(netip.MustParseAddrPort(seedVIP), kubeconfig)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("imageRepository = %q, %v; want %q", got, err, tc.want)
+			}
+		})
 	}
 }

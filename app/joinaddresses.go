@@ -83,7 +83,7 @@ func decodeNetworking(data string) (phases.Networking, error) {
 	if err := runtime.DecodeInto(kubeadmscheme.Codecs.UniversalDecoder(), []byte(data), &cc); err != nil {
 		return phases.Networking{}, fmt.Errorf("decoding the %s in the %s ConfigMap: %w", kubeadmconstants.ClusterConfigurationConfigMapKey, kubeadmconstants.KubeadmConfigConfigMap, err)
 	}
-	return phases.Networking{ServiceSubnet: cc.Networking.ServiceSubnet, PodSubnet: cc.Networking.PodSubnet}, nil
+	return phases.Networking{ServiceSubnet: cc.Networking.ServiceSubnet, PodSubnet: cc.Networking.PodSubnet, ImageRepository: cc.ImageRepository}, nil
 }
 
 // kubeletKubeconfig is the joined node's kubeconfig, nil when there is none.

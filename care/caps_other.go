@@ -2,6 +2,4 @@
 
 package care
 
-import "errors"
-
-func raiseNetAdmin() error { return errors.New("capabilities exist on Linux only") }
+func raiseNetAdmin() error { return errNetAdminNotPermitted }

@@ -63,13 +63,24 @@ it. SIGTERM exits leaving the rules in place; --clean deletes them and exits.
 	return root
 }
 
+// errNetAdminNotPermitted means the process may not raise CAP_NET_ADMIN at
+// all (no file capability and not root).
+var errNetAdminNotPermitted = errors.New("CAP_NET_ADMIN is not in the permitted set of this process")
+
 // Main runs the daemon described by cfg, logging to logOut.
 func Main(ctx context.Context, cfg Config, version string, newBalancer BalancerFactory, logOut io.Writer) error {
 	log := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	if err := raiseNetAdmin(); err != nil {
-		// Running as root or without file capabilities is fine; the
-		// balancer will say clearly if it lacks the privilege.
+	// Before anything opens a netlink socket: the kernel checks the
+	// capabilities of the thread that opened it too.
+	switch err := raiseNetAdmin(); {
+	case errors.Is(err, errNetAdminNotPermitted):
+		// Root, or no file capability at all: the balancer says clearly
+		// when it lacks the privilege.
 		log.Debug("could not raise CAP_NET_ADMIN", "err", err)
+	case err != nil:
+		// Permitted but not effective everywhere: netlink calls would
+		// fail with EPERM on some threads only.
+		return err
 	}
 	lb, err := newBalancer(cfg.Backend)
 	if err != nil {

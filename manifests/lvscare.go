@@ -22,9 +22,19 @@ import (
 )
 
 const (
-	// DefaultImage is our build of lvscare, pinned by tag to the Kubernetes
-	// release it ships with; never :latest, so every node runs the same code.
-	DefaultImage = "ghcr.io/sealkube/lvscare:v1.36.3"
+	// ImageName is our daemon's image name under an image repository.
+	ImageName = "lvscare"
+	// DefaultRepository is where our build of lvscare is published.
+	DefaultRepository = "ghcr.io/sealkube/" + ImageName
+	// ImageTag pins our image to the Kubernetes release it ships with (this
+	// kubeadm's version); never :latest, so every node runs the same code.
+	ImageTag = "v1.36.3"
+	// DefaultImage is our build of lvscare at ImageTag.
+	DefaultImage = DefaultRepository + ":" + ImageTag
+	// UpstreamImageRepository is upstream kubeadm's default imageRepository
+	// (kubeadm's constants.DefaultImageRepository; app checks they agree).
+	// It does not host our image, so a cluster using it gets DefaultImage.
+	UpstreamImageRepository = "registry.k8s.io"
 	// PodName is the static pod's name; kubelet appends the node name.
 	PodName = "kube-lvscare"
 	// FileName is the manifest's name in the static pod directory.
@@ -34,21 +44,61 @@ const (
 
 	defaultHealthPath   = "/healthz"
 	defaultHealthScheme = "https"
-	modulesDir          = "/lib/modules"
+	// modulesDir is mounted for images that are not ours: the public lvscare
+	// runs as root and may load the IPVS modules itself.
+	modulesDir = "/lib/modules"
 	// pkiDir holds the cluster CA (ca.crt) the daemon verifies masters with.
 	pkiDir = "/etc/kubernetes/pki"
 
-	// ourImagePrefix marks our build of the daemon, which serves /healthz on
-	// daemonHealthPort (care.DefaultMetricsAddress); the public lvscare
-	// image has no such endpoint and gets no liveness probe.
-	ourImagePrefix   = "ghcr.io/sealkube/lvscare:"
+	// daemonHealthPort is where our daemon serves /healthz
+	// (care.DefaultMetricsAddress); the public lvscare has no such endpoint.
 	daemonHealthPort = 10296
 )
 
+// ImageFor returns the lvscare image for a cluster's imageRepository, the
+// way kubeadm derives its own images from it: DefaultImage when the
+// repository is empty or upstream's default (which does not host our image),
+// else <imageRepository>/lvscare:ImageTag, so a private mirror of an
+// air-gapped cluster serves it next to kube-proxy and pause.
+func ImageFor(imageRepository string) string {
+	imageRepository = strings.TrimSuffix(imageRepository, "/")
+	if imageRepository == "" || imageRepository == UpstreamImageRepository {
+		return DefaultImage
+	}
+	return imageRepository + "/" + ImageName + ":" + ImageTag
+}
+
+// IsOurs tells whether image is our build of the daemon (any tag or digest):
+// from DefaultRepository, or from the cluster's imageRepository as ImageFor
+// names it. Our image runs as non-root with NET_ADMIN only (the join lists
+// the kernel modules for boot), and serves the liveness probe; any other
+// image is treated as the public lvscare: root, may load modules from
+// /lib/modules, no probe.
+func IsOurs(image, imageRepository string) bool {
+	repo := repositoryOf(image)
+	return repo == DefaultRepository || repo == repositoryOf(ImageFor(imageRepository))
+}
+
+// repositoryOf strips the tag and digest from an image reference.
+func repositoryOf(image string) string {
+	if i := strings.IndexByte(image, '@'); i >= 0 {
+		image = image[:i]
+	}
+	if i := strings.LastIndexByte(image, ':'); i > strings.LastIndexByte(image, '/') {
+		image = image[:i]
+	}
+	return image
+}
+
 // Options describes one lvscare static pod.
 type Options struct {
-	// Image defaults to DefaultImage; it must carry a tag or digest.
+	// Image defaults to ImageFor(ImageRepository); it must carry a tag or
+	// digest.
 	Image string
+	// ImageRepository is the cluster's imageRepository (ClusterConfiguration),
+	// "" when unknown. It names the default image, and an image under it
+	// named lvscare counts as ours (see IsOurs).
+	ImageRepository string
 	// VIP is the node-local virtual server, Masters its real servers.
 	VIP     netip.AddrPort
 	Masters []netip.AddrPort
@@ -63,6 +113,19 @@ type Options struct {
 	// LivenessProbe is the kubelet's probe of the care daemon itself. Nil
 	// means DefaultLivenessProbe for our image and none for other images.
 	LivenessProbe *corev1.Probe
+}
+
+// WithDefaultImage returns o with its image filled in as Pod would.
+func (o Options) WithDefaultImage() Options {
+	if o.Image == "" {
+		o.Image = ImageFor(o.ImageRepository)
+	}
+	return o
+}
+
+// Ours tells whether o's image (after defaults) is our build of the daemon.
+func (o Options) Ours() bool {
+	return IsOurs(o.withDefaults().Image, o.ImageRepository)
 }
 
 // DefaultLivenessProbe checks our daemon's /healthz on the node's loopback
@@ -81,7 +144,7 @@ func DefaultLivenessProbe() *corev1.Probe {
 
 func (o Options) withDefaults() Options {
 	if o.Image == "" {
-		o.Image = DefaultImage
+		o.Image = ImageFor(o.ImageRepository)
 	}
 	if o.HealthPath == "" {
 		o.HealthPath = defaultHealthPath
@@ -89,7 +152,7 @@ func (o Options) withDefaults() Options {
 	if o.HealthScheme == "" {
 		o.HealthScheme = defaultHealthScheme
 	}
-	if o.LivenessProbe == nil && strings.HasPrefix(o.Image, ourImagePrefix) {
+	if o.LivenessProbe == nil && IsOurs(o.Image, o.ImageRepository) {
 		o.LivenessProbe = DefaultLivenessProbe()
 	}
 	return o
@@ -171,8 +234,46 @@ func Pod(o Options) (*corev1.Pod, error) {
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
-	hostPathDir := corev1.HostPathDirectory
 	hostPathDirOrCreate := corev1.HostPathDirectoryOrCreate
+	sc := &corev1.SecurityContext{
+		Privileged:               ptr(false),
+		AllowPrivilegeEscalation: ptr(false),
+		ReadOnlyRootFilesystem:   ptr(true),
+		Capabilities: &corev1.Capabilities{
+			// NET_ADMIN: IPVS (generic netlink) and nftables (nfnetlink)
+			// changes need CAP_NET_ADMIN. Health checks are plain
+			// outbound TCP/TLS: no more.
+			Add:  []corev1.Capability{"NET_ADMIN"},
+			Drop: []corev1.Capability{"ALL"},
+		},
+	}
+	mounts := []corev1.VolumeMount{{Name: "k8s-certs", MountPath: pkiDir, ReadOnly: true}}
+	volumes := []corev1.Volume{{
+		Name: "k8s-certs",
+		VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{
+			Path: pkiDir, Type: &hostPathDirOrCreate,
+		}},
+	}}
+	if IsOurs(o.Image, o.ImageRepository) {
+		// Our image runs as uid 65532: SYS_MODULE would stay in the
+		// bounding set only, and the join already lists the modules in
+		// /etc/modules-load.d, so it needs neither the capability nor
+		// /lib/modules (which some nodes do not have).
+		sc.RunAsNonRoot = ptr(true)
+	} else {
+		// The public lvscare runs as root and, after a reboot, may be the
+		// first to need ip_vs/ip_vs_rr/nf_conntrack: it loads them from
+		// the node's /lib/modules.
+		hostPathDir := corev1.HostPathDirectory
+		sc.Capabilities.Add = append(sc.Capabilities.Add, "SYS_MODULE")
+		mounts = append([]corev1.VolumeMount{{Name: "lib-modules", MountPath: modulesDir, ReadOnly: true}}, mounts...)
+		volumes = append([]corev1.Volume{{
+			Name: "lib-modules",
+			VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{
+				Path: modulesDir, Type: &hostPathDir,
+			}},
+		}}, volumes...)
+	}
 	return &corev1.Pod{
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
 		ObjectMeta: metav1.ObjectMeta{
@@ -192,39 +293,14 @@ func Pod(o Options) (*corev1.Pod, error) {
 					corev1.ResourceCPU:    resource.MustParse("10m"),
 					corev1.ResourceMemory: resource.MustParse("16Mi"),
 				}},
-				LivenessProbe: o.LivenessProbe,
-				SecurityContext: &corev1.SecurityContext{
-					Privileged:               ptr(false),
-					AllowPrivilegeEscalation: ptr(false),
-					ReadOnlyRootFilesystem:   ptr(true),
-					Capabilities: &corev1.Capabilities{
-						// NET_ADMIN: IPVS (generic netlink) and nftables
-						// (nfnetlink) changes need CAP_NET_ADMIN.
-						// SYS_MODULE: after a reboot the daemon may be the
-						// first to need ip_vs/ip_vs_rr/nf_conntrack (or the
-						// nf_tables modules) and loads
-						// them from the read-only /lib/modules mount.
-						// Health checks are plain outbound TCP/TLS: no more.
-						Add:  []corev1.Capability{"NET_ADMIN", "SYS_MODULE"},
-						Drop: []corev1.Capability{"ALL"},
-					},
-				},
-				VolumeMounts: []corev1.VolumeMount{
-					{Name: "lib-modules", MountPath: modulesDir, ReadOnly: true},
-					{Name: "k8s-certs", MountPath: pkiDir, ReadOnly: true},
-				},
+				LivenessProbe:   o.LivenessProbe,
+				SecurityContext: sc,
+				VolumeMounts:    mounts,
+				// A crash's last log lines become the termination
+				// message, so `kubectl describe pod` shows the reason.
+				TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
 			}},
-			Volumes: []corev1.Volume{{
-				Name: "lib-modules",
-				VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{
-					Path: modulesDir, Type: &hostPathDir,
-				}},
-			}, {
-				Name: "k8s-certs",
-				VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{
-					Path: pkiDir, Type: &hostPathDirOrCreate,
-				}},
-			}},
+			Volumes: volumes,
 		},
 	}, nil
 }

@@ -30,6 +30,14 @@ var goldenCases = []struct {
 		VIP:     ap("10.103.97.2:6443"),
 		Masters: []netip.AddrPort{ap("192.168.0.10:6443"), ap("192.168.0.11:6443"), ap("192.168.0.12:6443")},
 	}},
+	// No image: the cluster's imageRepository names ours.
+	{"ipv4-mirror.yaml", Options{
+		ImageRepository: "mirror.example:5000/k8s",
+		VIP:             ap("10.103.97.2:6443"),
+		Masters:         []netip.AddrPort{ap("192.168.0.10:6443")},
+		Backend:         locallb.BackendNFTables,
+	}},
+	// A foreign image (the public lvscare's shape: root, may load modules).
 	{"ipv6-custom.yaml", Options{
 		Image:        "registry.example/lvscare:v2.0.1",
 		VIP:          ap("[fd00::100]:6443"),
@@ -112,11 +120,10 @@ func TestPodShape(t *testing.T) {
 		t.Errorf("image = %s", c.Image)
 	case *c.SecurityContext.Privileged || !*c.SecurityContext.ReadOnlyRootFilesystem:
 		t.Errorf("security context = %+v", c.SecurityContext)
-	case !reflect.DeepEqual(c.SecurityContext.Capabilities.Add, []corev1.Capability{"NET_ADMIN", "SYS_MODULE"}):
+	case !reflect.DeepEqual(c.SecurityContext.Capabilities.Add, []corev1.Capability{"NET_ADMIN"}):
 		t.Errorf("capabilities = %v", c.SecurityContext.Capabilities.Add)
-	case len(c.VolumeMounts) != 2 || c.VolumeMounts[0].MountPath != "/lib/modules" || !c.VolumeMounts[0].ReadOnly ||
-		c.VolumeMounts[1].MountPath != "/etc/kubernetes/pki" || !c.VolumeMounts[1].ReadOnly:
-		t.Errorf("mounts = %+v, want /lib/modules and /etc/kubernetes/pki, read-only", c.VolumeMounts)
+	case len(c.VolumeMounts) != 1 || c.VolumeMounts[0].MountPath != "/etc/kubernetes/pki" || !c.VolumeMounts[0].ReadOnly:
+		t.Errorf("mounts = %+v, want /etc/kubernetes/pki, read-only", c.VolumeMounts)
 	case c.LivenessProbe == nil || c.LivenessProbe.HTTPGet == nil || c.LivenessProbe.HTTPGet.Port.IntValue() != 10296 || c.LivenessProbe.HTTPGet.Host != "127.0.0.1":
 		t.Errorf("our image should get the daemon's /healthz liveness probe on 127.0.0.1:10296, got %+v", c.LivenessProbe)
 	}
@@ -130,6 +137,66 @@ func TestPodShape(t *testing.T) {
 	}
 	if p.Spec.Containers[0].LivenessProbe != nil {
 		t.Errorf("public lvscare image got a liveness probe it cannot answer: %+v", p.Spec.Containers[0].LivenessProbe)
+	}
+}
+
+// TestPodPrivileges: our image (non-root, file capability) gets NET_ADMIN
+// only and no /lib/modules (a node without it failed the pod's hostPath
+// check); the public lvscare (root) keeps SYS_MODULE and the modules mount.
+// Every pod falls back to its logs for the termination message.
+func TestPodPrivileges(t *testing.T) {
+	for _, tc := range []struct {
+		name, image string
+		ours        bool
+	}{
+		{"default", "", true},
+		{"ours pinned", "ghcr.io/sealkube/lvscare:v1.36.2", true},
+		{"ours by digest", "ghcr.io/sealkube/lvscare@sha256:" + strings.Repeat("b", 64), true},
+		{"public lvscare", "ghcr.io/labring/lvscare:v4.3.7", false},
+		{"other registry", "registry.example/lvscare:v2.0.1", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := goldenCases[0].opts
+			o.Image = tc.image
+			p, err := Pod(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := p.Spec.Containers[0]
+			caps := []corev1.Capability{"NET_ADMIN"}
+			mounts := []string{"/etc/kubernetes/pki"}
+			volumes := []string{"/etc/kubernetes/pki"}
+			if !tc.ours {
+				caps = append(caps, "SYS_MODULE")
+				mounts = append([]string{"/lib/modules"}, mounts...)
+				volumes = append([]string{"/lib/modules"}, volumes...)
+			}
+			var gotMounts, gotVolumes []string
+			for _, m := range c.VolumeMounts {
+				gotMounts = append(gotMounts, m.MountPath)
+			}
+			for _, v := range p.Spec.Volumes {
+				gotVolumes = append(gotVolumes, v.HostPath.Path)
+			}
+			if got := c.SecurityContext.Capabilities.Add; !reflect.DeepEqual(got, caps) {
+				t.Errorf("capabilities add = %v, want %v", got, caps)
+			}
+			if !reflect.DeepEqual(c.SecurityContext.Capabilities.Drop, []corev1.Capability{"ALL"}) {
+				t.Errorf("capabilities drop = %v, want ALL", c.SecurityContext.Capabilities.Drop)
+			}
+			if !reflect.DeepEqual(gotMounts, mounts) || !reflect.DeepEqual(gotVolumes, volumes) {
+				t.Errorf("mounts %v, volumes %v; want %v", gotMounts, gotVolumes, mounts)
+			}
+			if nonRoot := c.SecurityContext.RunAsNonRoot != nil && *c.SecurityContext.RunAsNonRoot; nonRoot != tc.ours {
+				t.Errorf("runAsNonRoot = %v, want %v", nonRoot, tc.ours)
+			}
+			if (c.LivenessProbe != nil) != tc.ours {
+				t.Errorf("liveness probe = %+v, want one only for our image", c.LivenessProbe)
+			}
+			if c.TerminationMessagePolicy != corev1.TerminationMessageFallbackToLogsOnError {
+				t.Errorf("terminationMessagePolicy = %q, want FallbackToLogsOnError", c.TerminationMessagePolicy)
+			}
+		})
 	}
 }
 

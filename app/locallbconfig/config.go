@@ -40,7 +40,8 @@ type Configuration struct {
 	// Masters are the control-plane apiservers (IP:port) a worker balances
 	// over. Empty: the join is exactly upstream's.
 	Masters []string `json:"masters,omitempty"`
-	// Image is the lvscare image (tag or digest, never :latest).
+	// Image is the lvscare image (tag or digest, never :latest); empty
+	// follows the cluster's imageRepository (manifests.ImageFor).
 	Image string `json:"image,omitempty"`
 	// SkipEtcHosts leaves /etc/hosts alone.
 	SkipEtcHosts bool `json:"skipEtcHosts,omitempty"`
@@ -65,8 +66,11 @@ masters:
 - 10.103.97.200:6443
 - 10.103.97.201:6443
 - 10.103.97.202:6443
-# The lvscare static pod's image; pin a tag or digest.
-image: ghcr.io/sealkube/lvscare:v1.36.3
+# The lvscare static pod's image (a tag or digest, never :latest). Unset, it
+# follows the cluster's imageRepository like kubeadm's own images:
+# ghcr.io/sealkube/lvscare:v1.36.3, or <imageRepository>/lvscare:v1.36.3 when
+# imageRepository is not registry.k8s.io.
+# image: ghcr.io/sealkube/lvscare:v1.36.3
 # true: leave /etc/hosts alone (your resolver maps the cluster endpoint's
 # name to the VIP); false: map it with a line that kubeadm reset removes.
 skipEtcHosts: false

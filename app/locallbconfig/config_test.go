@@ -13,7 +13,7 @@ func TestParse(t *testing.T) {
 		wantErr  string
 	}{
 		{"no document", "apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\n", nil, 1, ""},
-		{"ours", "apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\n---\n" + Example, &Configuration{VIP: DefaultVIP, Masters: []string{"10.103.97.200:6443", "10.103.97.201:6443", "10.103.97.202:6443"}, Image: "ghcr.io/sealkube/lvscare:v1.36.3"}, 1, ""},
+		{"ours", "apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\n---\n" + Example, &Configuration{VIP: DefaultVIP, Masters: []string{"10.103.97.200:6443", "10.103.97.201:6443", "10.103.97.202:6443"}}, 1, ""},
 		{"unknown field", "apiVersion: locallb.sealkube.io/v1alpha1\nkind: LocalLoadBalancerConfiguration\nvips: [x]\n", nil, 0, `unknown field "vips"`},
 		{"duplicate field", "apiVersion: locallb.sealkube.io/v1alpha1\nkind: LocalLoadBalancerConfiguration\nvip: a\nvip: b\n", nil, 0, `"vip"`},
 		{"wrong type", "apiVersion: locallb.sealkube.io/v1alpha1\nkind: LocalLoadBalancerConfiguration\nmasters: 10.0.0.1\n", nil, 0, "LocalLoadBalancerConfiguration document"},

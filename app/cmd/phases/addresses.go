@@ -12,9 +12,12 @@ import (
 )
 
 // Networking is a cluster's service and pod subnets as its kubeadm-config
-// ConfigMap stores them (comma-separated lists, one per IP family).
+// ConfigMap stores them (comma-separated lists, one per IP family), and
+// its imageRepository, which the same read brings (the lvscare image
+// follows it).
 type Networking struct {
 	ServiceSubnet, PodSubnet string
+	ImageRepository          string
 }
 
 const (

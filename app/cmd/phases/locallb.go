@@ -5,6 +5,7 @@
 package phases
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/tools/clientcmd"
@@ -45,7 +47,8 @@ type LocalLBConfig struct {
 	VIP string
 	// Masters are the control-plane apiservers; none disables the phase.
 	Masters []string
-	// Image is the lvscare image; empty is manifests.DefaultImage.
+	// Image is the lvscare image; empty follows the cluster's imageRepository
+	// (manifests.ImageFor).
 	Image string
 	// SkipEtcHosts leaves /etc/hosts alone, for nodes whose resolver
 	// already maps the cluster endpoint's name to the VIP.
@@ -93,11 +96,38 @@ type Node struct {
 	// ClusterEndpoint returns the server URL published in the cluster-info
 	// ConfigMap, discovered (and verified) through vip.
 	ClusterEndpoint func(vip netip.AddrPort) (string, error)
-	// ClusterNetworking reads the cluster's subnets from its kubeadm-config
-	// ConfigMap through the apiserver at via (host:port; "" is the join
-	// endpoint), before the phase changes anything. nil skips the checks.
+	// ClusterNetworking reads the cluster's subnets (and imageRepository)
+	// from its kubeadm-config ConfigMap through the apiserver at via
+	// (host:port; "" is the join endpoint), before the phase changes
+	// anything. nil skips the checks.
 	ClusterNetworking func(via string) (Networking, error)
+	// ImageRepository returns the cluster's imageRepository from the
+	// ClusterConfiguration in the kubeadm-config ConfigMap, read through
+	// vip (or taken from ClusterNetworking's earlier read). Nil: the
+	// cluster is not asked (the default image is used).
+	ImageRepository func(vip netip.AddrPort) (string, error)
+	// ContainerRuntime connects to the node's CRI, which is asked whether
+	// the lvscare image is there. Nil skips the check.
+	ContainerRuntime func() (ImageRuntime, error)
+	// ImagePullTimeout bounds the pull of a missing image; 0 is
+	// DefaultImagePullTimeout.
+	ImagePullTimeout time.Duration
 }
+
+// ImageRuntime is what the phase asks of the node's container runtime
+// (kubeadm's utilruntime.ContainerRuntime has these methods).
+type ImageRuntime interface {
+	ImageExists(image string) bool
+	// PullImage may block for long; the phase gives up after
+	// ImagePullTimeout and calls Close, which must end it.
+	PullImage(image string) error
+	Close(ctx context.Context)
+}
+
+// DefaultImagePullTimeout is how long a join waits for the lvscare image to
+// be pulled: enough for a small image from a reachable registry, short
+// enough that an offline node does not stall its join.
+const DefaultImagePullTimeout = 30 * time.Second
 
 // DefaultNode is the real node: /etc/kubernetes, /etc/hosts, IPVS in the
 // current network namespace. clusterEndpoint is the discovery hook.
@@ -266,8 +296,15 @@ func dryRun(cfg LocalLBConfig, node Node, e locallb.Endpoints, manifestPath stri
 	if node.ModulesLoadPath != "" {
 		node.printf("Would list the kernel modules %s in %s so they load at boot", strings.Join(kernelModules(cfg.Backend), ", "), node.ModulesLoadPath)
 	}
+	if node.ImageRepository != nil && !manifests.IsOurs(cfg.Image, "") {
+		node.printf("Would read the cluster's imageRepository from the kubeadm-config ConfigMap through %s: the image %s when it is empty or %s, else <imageRepository>/%s:%s (the manifest below shows the default)",
+			e.VIP, manifests.DefaultImage, manifests.UpstreamImageRepository, manifests.ImageName, manifests.ImageTag)
+	}
 	node.printf("Would write the static pod manifest %s:", manifestPath)
 	fmt.Fprint(node.Out, indent(string(manifest)))
+	if node.ContainerRuntime != nil {
+		node.printf("Would check that the container runtime has the lvscare image and pull it if not (warning, not failing, when it cannot)")
+	}
 	if cfg.SkipEtcHosts {
 		node.printf("Would leave %s alone (--skip-etc-hosts)", node.HostsPath)
 		return
@@ -316,6 +353,7 @@ func (c *Changes) apply(cfg LocalLBConfig, e locallb.Endpoints, podOpts manifest
 	if err := c.writeModulesLoad(cfg.Backend); err != nil {
 		return err
 	}
+	podOpts = c.withImageRepository(podOpts, e.VIP)
 
 	old, err := os.ReadFile(c.manifestPath)
 	switch {
@@ -337,6 +375,7 @@ func (c *Changes) apply(cfg LocalLBConfig, e locallb.Endpoints, podOpts manifest
 	} else {
 		klog.V(1).Infof("[locallb] %s is up to date", c.manifestPath)
 	}
+	n.checkImage(podOpts.WithDefaultImage().Image)
 
 	if cfg.SkipEtcHosts {
 		n.printf("Leaving %s alone (--skip-etc-hosts): the cluster endpoint's name must resolve to %s on this node", n.HostsPath, e.VIP.Addr())
@@ -529,4 +568,91 @@ func (c *Changes) Undo() (undone []string, err error) {
 		}
 	}
 	return undone, errors.Join(errs...)
+}
+
+// withImageRepository asks the cluster for its imageRepository when the
+// pod's image depends on it: no image given (the default follows it), or an
+// image outside manifests.DefaultRepository (it is ours when it lies under
+// the cluster's repository). Failing to read it is a warning, not an error:
+// the default image is the fallback, and the check below says when the
+// node cannot get it.
+func (c *Changes) withImageRepository(o manifests.Options, vip netip.AddrPort) manifests.Options {
+	n := c.node
+	if n.ImageRepository == nil || manifests.IsOurs(o.Image, "") {
+		return o
+	}
+	repo, err := n.ImageRepository(vip)
+	if err != nil {
+		if o.Image == "" {
+			n.printf("WARNING: could not read the cluster's imageRepository from the kubeadm-config ConfigMap through %s (%v); using the default lvscare image %s. "+
+				"If the cluster pulls its images from a mirror, pass --lvscare-image (or image in the LocalLoadBalancerConfiguration document)", vip, err, manifests.DefaultImage)
+		} else {
+			n.printf("WARNING: could not read the cluster's imageRepository from the kubeadm-config ConfigMap through %s (%v); treating %s as the public lvscare (root, SYS_MODULE, no liveness probe)", vip, err, o.Image)
+		}
+		return o
+	}
+	o.ImageRepository = repo
+	if o.Image == "" {
+		klog.V(1).Infof("[locallb] the cluster's imageRepository is %q: lvscare image %s", repo, manifests.ImageFor(repo))
+	}
+	return o
+}
+
+// checkImage asks the container runtime whether it has image and, if not,
+// pulls it once, within ImagePullTimeout. A node that cannot get the image
+// gets a warning with the fix, never a failed join: the virtual server
+// already works, only its health checks wait for the pod.
+func (n Node) checkImage(image string) {
+	if n.ContainerRuntime == nil {
+		return
+	}
+	warn := func(problem string, err error) {
+		n.printf("WARNING: %s %s: %v. Without it the lvscare pod cannot start, and the load balancer forwards to every master without health checks. "+
+			"Fix: import the image on this node (`ctr -n k8s.io images import lvscare-image.tar`; `make image` builds the archive), "+
+			"or make it pullable: set imageRepository in the ClusterConfiguration to a registry that serves %s:%s, or pass --lvscare-image (image in the LocalLoadBalancerConfiguration document)",
+			problem, image, err, manifests.ImageName, manifests.ImageTag)
+	}
+	rt, err := n.ContainerRuntime()
+	if err != nil {
+		warn("could not ask the container runtime about the lvscare image", err)
+		return
+	}
+	closed := false
+	closeRuntime := func() {
+		if !closed {
+			closed = true
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			rt.Close(ctx)
+		}
+	}
+	defer closeRuntime()
+	if rt.ImageExists(image) {
+		klog.V(1).Infof("[locallb] the container runtime has the image %s", image)
+		return
+	}
+	timeout := n.ImagePullTimeout
+	if timeout <= 0 {
+		timeout = DefaultImagePullTimeout
+	}
+	n.printf("Pulling the lvscare image %s (at most %s)", image, timeout)
+	done := make(chan error, 1)
+	go func() { done <- rt.PullImage(image) }()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case err = <-done:
+	case <-timer.C:
+		closeRuntime() // ends the pull; do not wait for a runtime that ignores it
+		select {
+		case <-done:
+		case <-time.After(2 * time.Second):
+		}
+		err = fmt.Errorf("the pull did not finish within %s", timeout)
+	}
+	if err != nil {
+		warn("the container runtime does not have and could not pull the lvscare image", err)
+		return
+	}
+	n.printf("Pulled the lvscare image %s", image)
 }

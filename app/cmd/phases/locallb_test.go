@@ -193,6 +193,14 @@ func TestRunLocalLBSkipsAndNoops(t *testing.T) {
 
 func TestRunLocalLBDryRunGolden(t *testing.T) {
 	tn := newTestNode(t)
+	tn.ImageRepository = func(netip.AddrPort) (string, error) {
+		t.Error("dry run asked the cluster for its imageRepository")
+		return "", nil
+	}
+	tn.ContainerRuntime = func() (ImageRuntime, error) {
+		t.Error("dry run connected to the container runtime")
+		return nil, errors.New("dry run")
+	}
 	cfg := seeds
 	cfg.DryRun = true
 	if c, err := RunLocalLB(cfg, tn.Node); err != nil || c != nil {

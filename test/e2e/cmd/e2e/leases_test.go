@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -46,5 +47,25 @@ func TestEnvFileArgs(t *testing.T) {
 	}
 	if got := envFileArgs(filepath.Join(t.TempDir(), "absent"), "X"); got != nil {
 		t.Errorf("missing file: got %q, want nil", got)
+	}
+}
+
+func TestSumMetric(t *testing.T) {
+	for _, tc := range []struct {
+		name, text string
+		want       float64
+		wantErr    bool
+	}{
+		{"declared, no samples", "# HELP lvscare_balancer_errors_total Failed calls.\n# TYPE lvscare_balancer_errors_total counter\n", 0, false},
+		{"labelled samples add up", "# HELP lvscare_balancer_errors_total x\nlvscare_balancer_errors_total{op=\"get\"} 3\nlvscare_balancer_errors_total{op=\"ensure\"} 4\nlvscare_balancer_errors_totally 9\n", 7, false},
+		{"unlabelled sample", "# HELP lvscare_balancer_errors_total x\nlvscare_balancer_errors_total 2\n", 2, false},
+		{"not declared", "# HELP other x\nother 1\n", 0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := sumMetric(strings.NewReader(tc.text), "lvscare_balancer_errors_total")
+			if (err != nil) != tc.wantErr || got != tc.want {
+				t.Errorf("got %v, %v; want %v (error %v)", got, err, tc.want, tc.wantErr)
+			}
+		})
 	}
 }

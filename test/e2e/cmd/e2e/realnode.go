@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/http"
@@ -411,7 +412,8 @@ func (r *realWorker) restartCare() error {
 	return errors.New("the kubelet did not restart the care daemon within 1m: see logs/w-kubelet.log")
 }
 
-// balancerErrors reads lvscare_balancer_errors_total from the daemon.
+// balancerErrors sums lvscare_balancer_errors_total (one sample per failed
+// operation; none while nothing failed) from the daemon's metrics.
 func (r *realWorker) balancerErrors() (float64, error) {
 	c := &http.Client{Transport: &http.Transport{DialContext: dialerIn(r.h.worker.nsPath(), time.Second)}, Timeout: 2 * time.Second}
 	resp, err := c.Get(lvscareMetrics)
@@ -419,14 +421,39 @@ func (r *realWorker) balancerErrors() (float64, error) {
 		return 0, fmt.Errorf("reading the care daemon's metrics: %w", err)
 	}
 	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
+	return sumMetric(resp.Body, "lvscare_balancer_errors_total")
+}
+
+// sumMetric adds up the samples of a metric in Prometheus text format; the
+// metric must at least be declared (# HELP), so a renamed one fails.
+func sumMetric(r io.Reader, name string) (float64, error) {
+	sum, declared := 0.0, false
+	sc := bufio.NewScanner(r)
 	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) == 2 && f[0] == "lvscare_balancer_errors_total" {
-			return strconv.ParseFloat(f[1], 64)
+		l := sc.Text()
+		if strings.HasPrefix(l, "# HELP "+name+" ") {
+			declared = true
+			continue
+		}
+		if rest, ok := strings.CutPrefix(l, name); ok && (strings.HasPrefix(rest, " ") || strings.HasPrefix(rest, "{")) {
+			f := strings.Fields(rest[strings.LastIndex(rest, "}")+1:])
+			if len(f) == 0 {
+				return 0, fmt.Errorf("malformed sample %q", l)
+			}
+			v, err := strconv.ParseFloat(f[0], 64)
+			if err != nil {
+				return 0, fmt.Errorf("sample %q: %w", l, err)
+			}
+			sum += v
 		}
 	}
-	return 0, errors.New("the care daemon's metrics have no lvscare_balancer_errors_total")
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	if !declared {
+		return 0, fmt.Errorf("the metrics do not declare %s", name)
+	}
+	return sum, nil
 }
 
 // criContainers lists the containers containerd still knows in the CRI's
