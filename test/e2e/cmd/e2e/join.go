@@ -350,13 +350,14 @@ func (h *harness) whoAmI() error {
 	if err != nil {
 		return err
 	}
-	// Its certificate paths are the worker's: read them through its root.
+	// Its certificate paths are the worker's: read them through its root
+	// (the kubelet's kubelet-client-current.pem is an absolute symlink).
 	for _, a := range kc.AuthInfos {
 		if a.ClientCertificate != "" {
-			a.ClientCertificate = h.worker.path(a.ClientCertificate)
+			a.ClientCertificate = h.worker.resolve(a.ClientCertificate)
 		}
 		if a.ClientKey != "" {
-			a.ClientKey = h.worker.path(a.ClientKey)
+			a.ClientKey = h.worker.resolve(a.ClientKey)
 		}
 	}
 	cfg, err := clientcmd.NewDefaultClientConfig(*kc, nil).ClientConfig()

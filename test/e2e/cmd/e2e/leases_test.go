@@ -56,10 +56,10 @@ func TestSumMetric(t *testing.T) {
 		want       float64
 		wantErr    bool
 	}{
-		{"declared, no samples", "# HELP lvscare_balancer_errors_total Failed calls.\n# TYPE lvscare_balancer_errors_total counter\n", 0, false},
-		{"labelled samples add up", "# HELP lvscare_balancer_errors_total x\nlvscare_balancer_errors_total{op=\"get\"} 3\nlvscare_balancer_errors_total{op=\"ensure\"} 4\nlvscare_balancer_errors_totally 9\n", 7, false},
-		{"unlabelled sample", "# HELP lvscare_balancer_errors_total x\nlvscare_balancer_errors_total 2\n", 2, false},
-		{"not declared", "# HELP other x\nother 1\n", 0, true},
+		{"no samples: a vector without children is not listed", "lvscare_real_server_up{real_server=\"10.0.0.1:6443\"} 1\n", 0, false},
+		{"labelled samples add up", "lvscare_real_server_up{real_server=\"10.0.0.1:6443\"} 1\nlvscare_balancer_errors_total{op=\"get\"} 3\nlvscare_balancer_errors_total{op=\"ensure\"} 4\nlvscare_balancer_errors_totally 9\n", 7, false},
+		{"unlabelled sample", "lvscare_real_server_up{real_server=\"10.0.0.1:6443\"} 1\nlvscare_balancer_errors_total 2\n", 2, false},
+		{"not the daemon's metrics", "# HELP other x\nother 1\n", 0, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := sumMetric(strings.NewReader(tc.text), "lvscare_balancer_errors_total")
