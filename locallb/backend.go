@@ -92,3 +92,11 @@ func NewBalancer(backend Backend, opts BalancerOptions) (KernelBalancer, error) 
 	}
 	return nil, fmt.Errorf("%w %q: use %q (default) or %q", ErrUnknownBackend, backend, BackendIPVS, BackendNFTables)
 }
+
+// Title is how messages name the backend: "IPVS" or "nftables".
+func (b Backend) Title() string {
+	if b == BackendNFTables {
+		return "nftables"
+	}
+	return "IPVS"
+}

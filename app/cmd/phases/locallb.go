@@ -165,8 +165,7 @@ type Changes struct {
 	kernel Kernel
 	vip    netip.AddrPort
 
-	createdLB bool
-	prevVS    *locallb.VirtualServer // the virtual server before, when it existed
+	lb *locallb.Installed // what this run did to the kernel and the record
 
 	manifestPath string
 	manifestOld  []byte // nil: the manifest did not exist
@@ -280,22 +279,11 @@ func joinAddrs(as []netip.AddrPort) string {
 
 func (c *Changes) apply(cfg LocalLBConfig, e locallb.Endpoints, podOpts manifests.Options) error {
 	n := c.node
-	in := n.installer(c.kernel)
-	_, recorded, err := in.ReadState()
+	lb, err := n.installer(c.kernel).Install(e)
 	if err != nil {
-		return err
-	}
-	if recorded {
-		if vs, found, err := c.kernel.Balancer.Get(e.VIP); err != nil {
-			return err
-		} else if found {
-			c.prevVS = &vs
-		}
-	}
-	if err := in.Install(e); err != nil {
 		return fmt.Errorf("node-local load balancer: %w", err)
 	}
-	c.createdLB = !recorded
+	c.lb = lb
 	n.printf("%s virtual server %s balances over %s", backendName(cfg.Backend), e.VIP, joinAddrs(e.Masters))
 
 	if err := c.writeModulesLoad(cfg.Backend); err != nil {
@@ -499,19 +487,10 @@ func (c *Changes) Undo() (undone []string, err error) {
 			undone = append(undone, "restored the previous "+n.ModulesLoadPath)
 		}
 	}
-	switch {
-	case c.createdLB:
-		if err := n.installer(c.kernel).Cleanup(); err != nil {
-			errs = append(errs, err)
-		} else {
-			undone = append(undone, fmt.Sprintf("removed the IPVS virtual server %s and its route", c.vip))
-		}
-	case c.prevVS != nil:
-		if err := c.kernel.Balancer.Ensure(*c.prevVS); err != nil {
-			errs = append(errs, err)
-		} else {
-			undone = append(undone, fmt.Sprintf("restored the previous real servers of %s", c.vip))
-		}
+	lbUndone, err := c.lb.UndoSteps()
+	undone = append(undone, lbUndone...)
+	if err != nil {
+		errs = append(errs, err)
 	}
 	return undone, errors.Join(errs...)
 }

@@ -374,3 +374,66 @@ func TestResetLocalLB(t *testing.T) {
 		t.Errorf("reset of a fresh node: err=%v opened=%d out=%q", err, fresh.opened, fresh.out)
 	}
 }
+
+// A failed re-run (the documented way to change a worker's masters) must
+// leave the working load balancer as it was: virtual server with its real
+// servers, route and record, so that a later reset still removes it all.
+func TestRunLocalLBFailedRerunKeepsTheWorkingLoadBalancer(t *testing.T) {
+	vip := netip.MustParseAddrPort("10.103.97.2:6443")
+	tn := newTestNode(t)
+	c, err := RunLocalLB(seeds, tn.Node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	state, err := os.ReadFile(tn.StatePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	two := seeds
+	two.Masters = seeds.Masters[:2]
+	intact := func(when string) {
+		t.Helper()
+		if vs, found, _ := tn.balancer.Get(vip); !found || len(vs.RealServers) != 3 {
+			t.Errorf("%s: virtual server %+v found=%v, want the previous three masters", when, vs, found)
+		}
+		if _, ok := tn.routes.Via(vip.Addr()); !ok {
+			t.Errorf("%s: the route for the VIP is gone", when)
+		}
+		if got, err := os.ReadFile(tn.StatePath); err != nil || string(got) != string(state) {
+			t.Errorf("%s: state %q (%v), want %q", when, got, err, state)
+		}
+	}
+
+	// Failure inside Install: the kernel refuses the new real servers.
+	tn.balancer.FailNext("Ensure", errors.New("netlink: no buffer space"))
+	if _, err := RunLocalLB(two, tn.Node); err == nil || !strings.Contains(err.Error(), "no buffer space") {
+		t.Fatalf("re-run with a failing kernel: %v", err)
+	}
+	intact("after a re-run failing in the kernel")
+
+	// Failure after Install: discovery (no kubelet.conf yet) fails.
+	tn.ClusterEndpoint = func(netip.AddrPort) (string, error) { return "", errors.New("x509: unknown authority") }
+	_, err = RunLocalLB(two, tn.Node)
+	if err == nil || !strings.Contains(err.Error(), "x509") {
+		t.Fatalf("re-run with failing discovery: %v", err)
+	}
+	if strings.Contains(err.Error(), "removed the IPVS virtual server") {
+		t.Errorf("undo of a re-run claims to have removed the virtual server: %v", err)
+	}
+	intact("after a re-run failing in discovery")
+
+	// Reset still removes everything, and a fresh run is accepted.
+	if err := ResetLocalLB(tn.Node, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, _ := tn.balancer.Get(vip); found || tn.routes.Len() != 0 {
+		t.Fatalf("reset left the virtual server (found=%v) or a route (%d)", found, tn.routes.Len())
+	}
+	tn.ClusterEndpoint = func(netip.AddrPort) (string, error) { return tn.server, nil }
+	c, err = RunLocalLB(seeds, tn.Node)
+	if err != nil {
+		t.Fatalf("run after reset: %v", err)
+	}
+	c.Close()
+}
