@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -52,6 +53,7 @@ func newFakeJoin(t *testing.T) *fakeJoin {
 		HostsPath:         filepath.Join(dir, "hosts"),
 		StatePath:         filepath.Join(dir, "state.json"),
 		KubeletKubeconfig: filepath.Join(dir, "kubelet.conf"),
+		CareQuiet:         5 * time.Millisecond,
 		OpenKernel: func(b locallb.Backend) (phases.Kernel, error) {
 			f.backends = append(f.backends, b)
 			return phases.Kernel{Backend: b, Balancer: f.balancer, Routes: f.routes}, nil

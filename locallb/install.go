@@ -39,8 +39,8 @@ func (s State) BackendOrDefault() Backend {
 	return s.Backend
 }
 
-// removeHint says how to remove a virtual server by hand.
-func removeHint(b Backend, vip netip.AddrPort) string {
+// RemoveHint says how to remove a virtual server by hand.
+func RemoveHint(b Backend, vip netip.AddrPort) string {
 	if b == BackendNFTables {
 		fam := "ip"
 		if vip.Addr().Is6() {
@@ -101,6 +101,8 @@ type Installed struct {
 	prevVS *VirtualServer
 	// addedRoute: this run added the route for the VIP.
 	addedRoute bool
+	// after is the record as Install left it.
+	after State
 }
 
 // Install programs e: the virtual server with every master, and a route for
@@ -133,7 +135,7 @@ func (in Installer) Install(e Endpoints) (_ *Installed, err error) {
 		return nil, err
 	}
 	if !found && exists {
-		return nil, fmt.Errorf("a %s virtual server %s already exists and kubeadm did not create it (no record in %s): remove it (%s) or choose another VIP", backend, e.VIP, in.statePath(), removeHint(backend, e.VIP))
+		return nil, fmt.Errorf("a %s virtual server %s already exists and kubeadm did not create it (no record in %s): remove it (%s) or choose another VIP", backend, e.VIP, in.statePath(), RemoveHint(backend, e.VIP))
 	}
 	x := &Installed{in: in, vip: e.VIP, createdVS: !exists}
 	if found {
@@ -177,7 +179,15 @@ func (in Installer) Install(e Endpoints) (_ *Installed, err error) {
 			x.wroteRecord = true
 		}
 	}
+	x.after = rec
 	return x, nil
+}
+
+// Record writes the record as this run's Install left it, so that a later
+// reset removes the virtual server: for when something brought it back
+// after Undo.
+func (x *Installed) Record() error {
+	return x.in.writeState(x.after)
 }
 
 // CreatedVirtualServer reports whether this run created the virtual server

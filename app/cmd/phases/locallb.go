@@ -9,12 +9,14 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/tools/clientcmd"
@@ -88,6 +90,41 @@ type Node struct {
 	// ClusterEndpoint returns the server URL published in the cluster-info
 	// ConfigMap, discovered (and verified) through vip.
 	ClusterEndpoint func(vip netip.AddrPort) (string, error)
+	// CareRunning reports whether the care daemon (the lvscare static pod)
+	// still runs on this node; nil means it never does. Undo waits for it
+	// to stop before removing the kernel rules, since the daemon restores
+	// a missing virtual server within its restore period.
+	CareRunning func() bool
+	// CareStopTimeout bounds that wait; 0 is DefaultCareStopTimeout.
+	CareStopTimeout time.Duration
+	// CareQuiet is how long Undo watches a removed virtual server for a
+	// daemon that brings it back (one without a health endpoint, e.g. the
+	// public lvscare image); 0 is DefaultCareQuiet.
+	CareQuiet time.Duration
+}
+
+const (
+	// CareHealthAddress is where our care daemon serves /healthz on the
+	// node (care.DefaultMetricsAddress; the pod uses the host network).
+	CareHealthAddress = "127.0.0.1:10296"
+	// DefaultCareStopTimeout covers the kubelet noticing the removed
+	// manifest (inotify; a 20 s periodic rescan otherwise) and the pod's
+	// 30 s default termination grace period.
+	DefaultCareStopTimeout = 60 * time.Second
+	// DefaultCareQuiet is five of the care daemon's default 200 ms restore
+	// periods.
+	DefaultCareQuiet = time.Second
+)
+
+// CareHealthAnswers reports whether something accepts connections on
+// CareHealthAddress: our care daemon, while it runs.
+func CareHealthAnswers() bool {
+	c, err := net.DialTimeout("tcp", CareHealthAddress, 300*time.Millisecond)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
 }
 
 // DefaultNode is the real node: /etc/kubernetes, /etc/hosts, IPVS in the
@@ -102,6 +139,7 @@ func DefaultNode(out io.Writer, clusterEndpoint func(netip.AddrPort) (string, er
 		KubeletKubeconfig: "/etc/kubernetes/kubelet.conf",
 		OpenKernel:        OpenKernel,
 		ClusterEndpoint:   clusterEndpoint,
+		CareRunning:       CareHealthAnswers,
 	}
 }
 
@@ -487,10 +525,59 @@ func (c *Changes) Undo() (undone []string, err error) {
 			undone = append(undone, "restored the previous "+n.ModulesLoadPath)
 		}
 	}
-	lbUndone, err := c.lb.UndoSteps()
-	undone = append(undone, lbUndone...)
-	if err != nil {
-		errs = append(errs, err)
+	if c.lb != nil {
+		lbUndone, err := c.undoKernel()
+		undone = append(undone, lbUndone...)
+		if err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return undone, errors.Join(errs...)
+}
+
+// undoKernel reverts the load balancer once no care daemon started by this
+// run can bring its rules back: the daemon restores a missing virtual
+// server every restore period and leaves the rules in place when stopped,
+// so rules removed under a running daemon would return, unrecorded. When
+// this run created the lvscare manifest (removed by Undo before this), it
+// waits, bounded, for the daemon to stop; if it does not, the rules and
+// their record stay for kubeadm reset. After removing a virtual server it
+// watches it for CareQuiet and, should it come back, records it again.
+func (c *Changes) undoKernel() ([]string, error) {
+	n := c.node
+	if c.wroteManif && c.manifestOld == nil && n.CareRunning != nil {
+		timeout := n.CareStopTimeout
+		if timeout <= 0 {
+			timeout = DefaultCareStopTimeout
+		}
+		deadline := time.Now().Add(timeout)
+		for n.CareRunning() {
+			if time.Now().After(deadline) {
+				return nil, fmt.Errorf("the lvscare pod still runs %s after its manifest %s was removed (%s answers), so the %s virtual server %s and its record %s stay: stop the pod (crictl pods --name kube-lvscare; crictl stopp POD-ID), then run `kubeadm reset`",
+					timeout, c.manifestPath, CareHealthAddress, backendName(c.kernel.Backend), c.vip, n.statePath())
+			}
+			time.Sleep(min(100*time.Millisecond, timeout/10+time.Millisecond))
+		}
+	}
+	undone, err := c.lb.UndoSteps()
+	if err != nil || !c.lb.CreatedVirtualServer() {
+		return undone, err
+	}
+	quiet := n.CareQuiet
+	if quiet <= 0 {
+		quiet = DefaultCareQuiet
+	}
+	for end := time.Now().Add(quiet); time.Now().Before(end); time.Sleep(min(50*time.Millisecond, quiet/10+time.Millisecond)) {
+		_, found, err := c.kernel.Balancer.Get(c.vip)
+		if err != nil {
+			return undone, err
+		}
+		if found {
+			if rerr := c.lb.Record(); rerr != nil {
+				return undone, fmt.Errorf("the %s virtual server %s came back after it was removed (a care daemon still runs) and recording it again failed: %v; stop the kube-lvscare pod and delete it by hand (%s)", backendName(c.kernel.Backend), c.vip, rerr, locallb.RemoveHint(c.kernel.Backend, c.vip))
+			}
+			return undone, fmt.Errorf("the %s virtual server %s came back after it was removed (a care daemon still runs; is an lvscare pod left over?): recorded it again in %s; stop the daemon, then run `kubeadm reset`", backendName(c.kernel.Backend), c.vip, n.statePath())
+		}
+	}
+	return undone, nil
 }

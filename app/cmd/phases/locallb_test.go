@@ -8,8 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/sealkube/kubeadm/care"
 	"github.com/sealkube/kubeadm/locallb"
 	"github.com/sealkube/kubeadm/locallb/fake"
 	"github.com/sealkube/kubeadm/manifests"
@@ -44,6 +47,7 @@ func newTestNode(t *testing.T) *testNode {
 		StatePath:         filepath.Join(dir, "var/lib/kubeadm-locallb/state.json"),
 		ModulesLoadPath:   filepath.Join(dir, "etc/modules-load.d/kubeadm-locallb.conf"),
 		KubeletKubeconfig: filepath.Join(dir, "etc/kubernetes/kubelet.conf"),
+		CareQuiet:         5 * time.Millisecond,
 		OpenKernel: func(b locallb.Backend) (Kernel, error) {
 			tn.opened++
 			tn.backends = append(tn.backends, b)
@@ -436,4 +440,112 @@ func TestRunLocalLBFailedRerunKeepsTheWorkingLoadBalancer(t *testing.T) {
 		t.Fatalf("run after reset: %v", err)
 	}
 	c.Close()
+}
+
+// simulatedCare stands in for the lvscare static pod: while it runs it
+// restores the virtual server every few milliseconds, and it stops stopAfter
+// after its manifest disappears (the kubelet's reaction); stopAfter < 0:
+// never.
+type simulatedCare struct {
+	running atomic.Bool
+	done    chan struct{}
+}
+
+func startSimulatedCare(t *testing.T, tn *testNode, vs locallb.VirtualServer, stopAfter time.Duration) *simulatedCare {
+	t.Helper()
+	sc := &simulatedCare{done: make(chan struct{})}
+	sc.running.Store(true)
+	stop := make(chan struct{})
+	t.Cleanup(func() { close(stop); <-sc.done })
+	manifest := filepath.Join(tn.ManifestDir, manifests.FileName)
+	go func() {
+		defer close(sc.done)
+		defer sc.running.Store(false)
+		var gone time.Time
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+			if _, err := os.Stat(manifest); err != nil && gone.IsZero() {
+				gone = time.Now()
+			}
+			if !gone.IsZero() && stopAfter >= 0 && time.Since(gone) >= stopAfter {
+				return
+			}
+			_ = tn.balancer.Ensure(vs)
+		}
+	}()
+	return sc
+}
+
+func TestUndoWaitsForTheCareDaemonBeforeRemovingTheRules(t *testing.T) {
+	vip := netip.MustParseAddrPort("10.103.97.2:6443")
+	tn := newTestNode(t)
+	c, err := RunLocalLB(seeds, tn.Node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	vs, _, _ := tn.balancer.Get(vip)
+	sc := startSimulatedCare(t, tn, vs, 100*time.Millisecond)
+	c.node.CareRunning = sc.running.Load
+	c.node.CareStopTimeout = 10 * time.Second
+	c.node.CareQuiet = 100 * time.Millisecond
+
+	undone, err := c.Undo()
+	if err != nil {
+		t.Fatalf("undo: %v (undone %q)", err, undone)
+	}
+	if sc.running.Load() {
+		t.Error("undo returned while the care daemon still ran")
+	}
+	time.Sleep(50 * time.Millisecond)
+	if _, found, _ := tn.balancer.Get(vip); found {
+		t.Errorf("the virtual server came back after undo (undone %q)", undone)
+	}
+	if _, err := os.Stat(tn.StatePath); !os.IsNotExist(err) {
+		t.Errorf("record left after undo: %v", err)
+	}
+}
+
+func TestUndoKeepsRulesRecordedWhileTheCareDaemonRuns(t *testing.T) {
+	vip := netip.MustParseAddrPort("10.103.97.2:6443")
+	for _, tt := range []struct {
+		name       string
+		healthPort bool // the daemon answers on its health endpoint
+		wantErr    string
+	}{
+		{"daemon never stops", true, "still runs 50ms after its manifest"},
+		{"daemon without a health endpoint", false, "came back after it was removed"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tn := newTestNode(t)
+			c, err := RunLocalLB(seeds, tn.Node)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			vs, _, _ := tn.balancer.Get(vip)
+			sc := startSimulatedCare(t, tn, vs, -1)
+			c.node.CareRunning = func() bool { return tt.healthPort && sc.running.Load() }
+			c.node.CareStopTimeout = 50 * time.Millisecond
+			c.node.CareQuiet = 200 * time.Millisecond
+			_, err = c.Undo()
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), "kubeadm reset") {
+				t.Fatalf("undo: %v, want an error containing %q and naming kubeadm reset", err, tt.wantErr)
+			}
+			st, found, err := locallb.Installer{StatePath: tn.StatePath}.ReadState()
+			if err != nil || !found || st.VIP != vip {
+				t.Errorf("record %+v found=%v err=%v: a reset would leave the rules behind", st, found, err)
+			}
+		})
+	}
+}
+
+func TestCareHealthAddressIsTheDaemonDefault(t *testing.T) {
+	if CareHealthAddress != care.DefaultMetricsAddress {
+		t.Fatalf("CareHealthAddress %s, but the care daemon serves /healthz on %s", CareHealthAddress, care.DefaultMetricsAddress)
+	}
 }
