@@ -187,7 +187,7 @@ func (d *Daemon) restore(desired, applied locallb.VirtualServer) locallb.Virtual
 		d.balancerErr("get", err)
 		return applied
 	}
-	if found && SameVirtualServer(got, desired) {
+	if found && len(got.Deviations) == 0 && SameVirtualServer(got, desired) {
 		return desired
 	}
 	if err := d.lb.Ensure(desired); err != nil {
@@ -200,7 +200,7 @@ func (d *Daemon) restore(desired, applied locallb.VirtualServer) locallb.Virtual
 		d.metrics.restored(d.cfg.VIP)
 		if ok, n := d.limit.allow("restore"); ok {
 			d.log.Warn("virtual server was deleted or changed outside lvscare; restored it",
-				"vs", d.cfg.VIP, "found", found, "had", got.RealServers, "suppressed", n)
+				"vs", d.cfg.VIP, "found", found, "had", got.RealServers, "changed", got.Deviations, "suppressed", n)
 		}
 	}
 	return desired

@@ -362,3 +362,17 @@ func vsOf(rs ...netip.AddrPort) (vs locallbVS) {
 	}
 	return vs
 }
+
+// A scheduler, forwarding method or persistence changed outside the daemon
+// is repaired like a deleted virtual server.
+func TestDaemonRepairsChangedSettings(t *testing.T) {
+	ms := []*testMaster{newTestMaster(t), newTestMaster(t)}
+	lb := newMemBalancer()
+	r := startDaemon(t, fastConfig(vip, ms...), lb)
+	for _, m := range ms {
+		eventually(t, waitLimit, "master active at start", weightIs(lb, m.addr, 1))
+	}
+	lb.tamper(vip, "scheduler wlc")
+	eventually(t, waitLimit, "scheduler repaired", func() bool { return len(lb.deviations(vip)) == 0 })
+	eventually(t, waitLimit, "repair logged", func() bool { return strings.Contains(r.logs.String(), "scheduler wlc") })
+}
