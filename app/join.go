@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net/netip"
@@ -113,6 +114,11 @@ func extendJoin(root *cobra.Command, host Host) error {
 
 	upstream := join.RunE
 	join.RunE = func(cmd *cobra.Command, args []string) error {
+		if !involvesLocalLB(cmd.Flags()) {
+			// Byte for byte upstream's join: its config parsing, errors
+			// and log lines.
+			return upstream(cmd, args)
+		}
 		inv, err := prepareJoin(cmd, args, lb, host)
 		defer inv.cleanup()
 		if err != nil {
@@ -280,8 +286,51 @@ func prepareJoin(cmd *cobra.Command, args []string, lb joinFlags, host Host) (*j
 	return inv, nil
 }
 
-func isOurPhase(name string) bool {
-	return strings.EqualFold(strings.TrimSpace(name), phases.LocalLBName)
+// isOurPhase matches exactly, as upstream's runner matches phase names.
+func isOurPhase(name string) bool { return name == phases.LocalLBName }
+
+// involvesLocalLB reports whether a join concerns the locallb phase: one of
+// our flags is given, --skip-phases names the phase, or the --config file
+// holds our document or names the phase in skipPhases. Otherwise join is
+// left to upstream alone.
+func involvesLocalLB(fs *pflag.FlagSet) bool {
+	for _, name := range []string{flagMaster, flagLvscareImage, flagSkipEtcHosts, flagBackend} {
+		if flagChanged(fs, name) {
+			return true
+		}
+	}
+	if slices.ContainsFunc(flagSlice(fs, flagSkipPhases), isOurPhase) {
+		return true
+	}
+	path := flagString(fs, flagConfig)
+	if path == "" {
+		return false
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false // upstream reports it, in its words
+	}
+	return configInvolvesLocalLB(path, data)
+}
+
+// configInvolvesLocalLB: a file that mentions our API group or kind is
+// ours to parse (even when malformed, so the error names our document);
+// any other file only when it parses and its JoinConfiguration skips our
+// phase. Files upstream would reject go to upstream untouched.
+func configInvolvesLocalLB(path string, data []byte) bool {
+	if bytes.Contains(data, []byte(locallbconfig.Group)) || bytes.Contains(data, []byte(locallbconfig.Kind)) {
+		return true
+	}
+	file, err := locallbconfig.Parse(path, data)
+	if err != nil {
+		return false
+	}
+	i := file.Find("JoinConfiguration")
+	if i < 0 {
+		return false
+	}
+	m, err := file.Fields(i)
+	return err == nil && slices.ContainsFunc(locallbconfig.StringSlice(m, "skipPhases"), isOurPhase)
 }
 
 // fromConfig reads our document and the JoinConfiguration from the --config

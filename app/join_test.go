@@ -3,15 +3,19 @@ package app
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"io"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"k8s.io/klog/v2"
 
 	kubeadmcmd "k8s.io/kubernetes/cmd/kubeadm/app/cmd"
 
@@ -31,10 +35,13 @@ type fakeJoin struct {
 	routes   *fake.Routes
 	backends []locallb.Backend // what OpenKernel was asked for
 	// What upstream's join saw when it ran.
-	upstreamRan   bool
-	upstreamSkip  []string
-	upstreamCfg   string // content of the --config file upstream was given
-	upstreamSawLB bool   // the virtual server existed when upstream ran
+	upstreamRan  bool
+	upstreamSkip []string
+	upstreamCfg  string // content of the --config file upstream was given
+	upstreamPath string // the --config path upstream was given
+	// upstreamHook, when set, runs at the end of upstream's join.
+	upstreamHook  func()
+	upstreamSawLB bool // the virtual server existed when upstream ran
 	upstreamErr   error
 }
 
@@ -69,6 +76,7 @@ func newFakeJoin(t *testing.T) *fakeJoin {
 		f.upstreamRan = true
 		f.upstreamSkip, _ = cmd.Flags().GetStringSlice("skip-phases")
 		if p, _ := cmd.Flags().GetString("config"); p != "" {
+			f.upstreamPath = p
 			b, err := os.ReadFile(p)
 			if err != nil {
 				t.Errorf("upstream's --config %s: %v", p, err)
@@ -393,5 +401,72 @@ func TestResetRemovesTheLoadBalancerAfterUpstream(t *testing.T) {
 		if got := f.touched(t); got != (upstreamErr != nil) {
 			t.Errorf("upstream reset error %v: node still changed = %v, want %v\n%s", upstreamErr, got, upstreamErr != nil, f.out)
 		}
+	}
+}
+
+// captureKlog sends klog's output at verbosity v to a buffer for the test.
+func captureKlog(t *testing.T, v string) *bytes.Buffer {
+	t.Helper()
+	fs := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(fs)
+	old := map[string]string{}
+	for name, val := range map[string]string{"v": v, "logtostderr": "false", "alsologtostderr": "false", "stderrthreshold": "FATAL"} {
+		old[name] = fs.Lookup(name).Value.String()
+		if err := fs.Set(name, val); err != nil {
+			t.Fatal(err)
+		}
+	}
+	buf := &bytes.Buffer{}
+	klog.SetOutput(buf)
+	t.Cleanup(func() {
+		klog.Flush()
+		klog.SetOutput(os.Stderr)
+		for name, val := range old {
+			_ = fs.Set(name, val)
+		}
+	})
+	return buf
+}
+
+// Without --master and without our document or phase name, join is
+// upstream's alone: upstream parses --config (malformed files get its
+// error, not ours), sees --skip-phases unchanged (it matches phase names
+// exactly, so LocalLB is not our phase), and we log nothing, even at -v=1.
+func TestJoinWithoutMasterIsUpstreams(t *testing.T) {
+	klogs := captureKlog(t, "1")
+	malformed := writeConfig(t, "apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ndiscovery: [\n")
+	unknownField := writeConfig(t, "apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\nmastres: [10.0.0.1]\n")
+	tests := []struct {
+		name     string
+		args     []string
+		wantCfg  string
+		wantSkip []string
+	}{
+		{"plain", []string{"join", seedVIP, "--token", "abcdef.0123456789abcdef"}, "", nil},
+		{"malformed config", []string{"join", "--config", malformed}, malformed, nil},
+		{"config with an unknown field", []string{"join", "--config", unknownField}, unknownField, nil},
+		{"skip-phases in another case", []string{"join", seedVIP, "--token", "abcdef.0123456789abcdef", "--skip-phases", "LocalLB,preflight"}, "", []string{"LocalLB", "preflight"}},
+		{"skip-phases with spaces", []string{"join", seedVIP, "--token", "abcdef.0123456789abcdef", "--skip-phases", " locallb"}, "", []string{" locallb"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeJoin(t)
+			if err := f.run(tt.args...); err != nil {
+				t.Fatalf("%v\n%s", err, f.out)
+			}
+			if !f.upstreamRan || f.touched(t) || len(f.backends) != 0 || f.out.Len() != 0 {
+				t.Errorf("upstream ran=%v; node touched=%v; kernel opened %d times; output %q", f.upstreamRan, f.touched(t), len(f.backends), f.out)
+			}
+			if f.upstreamPath != tt.wantCfg {
+				t.Errorf("upstream got --config %q, want %q untouched", f.upstreamPath, tt.wantCfg)
+			}
+			if tt.wantSkip != nil && !slices.Equal(f.upstreamSkip, tt.wantSkip) {
+				t.Errorf("upstream saw --skip-phases %q, want %q", f.upstreamSkip, tt.wantSkip)
+			}
+		})
+	}
+	klog.Flush()
+	if strings.Contains(klogs.String(), "locallb") {
+		t.Errorf("-v=1 logged our lines:\n%s", klogs)
 	}
 }
