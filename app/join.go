@@ -6,9 +6,11 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -412,6 +414,7 @@ func (inv *joinInvocation) useFilteredCopy(f *pflag.Flag, cfgPath string, data [
 		return fmt.Errorf("creating a temporary directory for the filtered %s: %w", cfgPath, err)
 	}
 	inv.restores = append(inv.restores, func() { os.RemoveAll(dir) })
+	inv.restores = append(inv.restores, removeOnSignal(dir))
 	copyPath := filepath.Join(dir, filepath.Base(cfgPath))
 	if err := os.WriteFile(copyPath, data, 0o600); err != nil {
 		return fmt.Errorf("writing the filtered copy of %s: %w", cfgPath, err)
@@ -422,6 +425,31 @@ func (inv *joinInvocation) useFilteredCopy(f *pflag.Flag, cfgPath string, data [
 	}
 	inv.restores = append(inv.restores, func() { _ = f.Value.Set(old) })
 	return nil
+}
+
+// removeOnSignal removes dir (the filtered copy holds the bootstrap token)
+// when the process is interrupted or terminated before the normal cleanup,
+// then lets the signal take its default course, so the exit status is
+// what it would have been. The returned func stops watching.
+func removeOnSignal(dir string) (stop func()) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-sigs:
+			os.RemoveAll(dir)
+			signal.Reset(sig)
+			if s, ok := sig.(syscall.Signal); ok {
+				_ = syscall.Kill(os.Getpid(), s)
+			}
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(sigs)
+		close(done)
+	}
 }
 
 // discoverClusterEndpoint runs upstream's discovery (token or file, with CA

@@ -1,15 +1,19 @@
 package app
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -84,6 +88,9 @@ func newFakeJoin(t *testing.T) *fakeJoin {
 			f.upstreamCfg = string(b)
 		}
 		_, f.upstreamSawLB, _ = f.balancer.Get(netip.MustParseAddrPort(seedVIP))
+		if f.upstreamHook != nil {
+			f.upstreamHook()
+		}
 		return f.upstreamErr
 	}
 	if err := extendJoin(f.root, Host{Node: f.node, TempDir: t.TempDir()}); err != nil {
@@ -468,5 +475,69 @@ func TestJoinWithoutMasterIsUpstreams(t *testing.T) {
 	klog.Flush()
 	if strings.Contains(klogs.String(), "locallb") {
 		t.Errorf("-v=1 logged our lines:\n%s", klogs)
+	}
+}
+
+const signalChildEnv = "KUBEADM_TEST_SIGNAL_CHILD"
+
+// Interrupting join while upstream runs (Ctrl-C) must not leave the
+// filtered copy of --config, which holds the bootstrap token, in /tmp.
+func TestJoinFilteredConfigRemovedOnSignal(t *testing.T) {
+	if os.Getenv(signalChildEnv) == "1" {
+		// The child: join with our document; upstream's join announces the
+		// copy it was given and waits for the signal.
+		f := newFakeJoin(t)
+		f.upstreamHook = func() {
+			fmt.Printf("UPSTREAM %s\n", f.upstreamPath)
+			select {}
+		}
+		cfg := writeConfig(t, strings.Replace(joinConfigWithDoc, "- locallb\n", "", 1))
+		err := f.run("join", "--config", cfg)
+		t.Fatalf("join returned %v without being interrupted", err)
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestJoinFilteredConfigRemovedOnSignal$")
+			cmd.Env = append(os.Environ(), signalChildEnv+"=1", "TMPDIR="+t.TempDir())
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd.Stderr = os.Stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			var copyPath string
+			sc := bufio.NewScanner(out)
+			for sc.Scan() {
+				if p, ok := strings.CutPrefix(sc.Text(), "UPSTREAM "); ok {
+					copyPath = p
+					break
+				}
+			}
+			if copyPath == "" {
+				_ = cmd.Process.Kill()
+				_ = cmd.Wait()
+				t.Fatal("the child never reached upstream's join")
+			}
+			if !strings.Contains(copyPath, "kubeadm-locallb-") {
+				t.Fatalf("upstream was given %s, not a filtered copy", copyPath)
+			}
+			if _, err := os.Stat(copyPath); err != nil {
+				t.Fatalf("the filtered copy is missing while upstream runs: %v", err)
+			}
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			go func() { _, _ = io.Copy(io.Discard, out) }()
+			err = cmd.Wait()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != sig {
+				t.Errorf("child ended with %v, want death by %v as without our handler", err, sig)
+			}
+			if _, err := os.Stat(filepath.Dir(copyPath)); !os.IsNotExist(err) {
+				t.Errorf("the filtered copy's directory %s survived %v: %v", filepath.Dir(copyPath), sig, err)
+			}
+		})
 	}
 }
