@@ -549,3 +549,25 @@ func TestCareHealthAddressIsTheDaemonDefault(t *testing.T) {
 		t.Fatalf("CareHealthAddress %s, but the care daemon serves /healthz on %s", CareHealthAddress, care.DefaultMetricsAddress)
 	}
 }
+
+// Reset names the route only when the record says the phase added one.
+func TestResetLocalLBNamesOnlyWhatWasCreated(t *testing.T) {
+	for _, covered := range []bool{false, true} {
+		tn := newTestNode(t)
+		tn.routes.Covered = covered
+		c, err := RunLocalLB(seeds, tn.Node)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+		for _, dry := range []bool{true, false} {
+			tn.out.Reset()
+			if err := ResetLocalLB(tn.Node, dry); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(tn.out.String(), "and its route"); got == covered {
+				t.Errorf("route covered by another=%v, dry run=%v: reset says %q", covered, dry, tn.out)
+			}
+		}
+	}
+}
