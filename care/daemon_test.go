@@ -376,3 +376,26 @@ func TestDaemonRepairsChangedSettings(t *testing.T) {
 	eventually(t, waitLimit, "scheduler repaired", func() bool { return len(lb.deviations(vip)) == 0 })
 	eventually(t, waitLimit, "repair logged", func() bool { return strings.Contains(r.logs.String(), "scheduler wlc") })
 }
+
+// Every state change is logged; the rate limit applies to repeats only
+// (balancer errors, restores). A server that fails and recovers three
+// times within the limiter's window has three "added back" lines.
+func TestDaemonLogsEveryStateChange(t *testing.T) {
+	ms := []*testMaster{newTestMaster(t), newTestMaster(t)}
+	lb := newMemBalancer()
+	r := startDaemon(t, fastConfig(vip, ms...), lb)
+	eventually(t, waitLimit, "master active at start", weightIs(lb, ms[0].addr, 1))
+	const cycles = 3
+	for range cycles {
+		ms[0].setStatus(500)
+		eventually(t, waitLimit, "failing master removed", absent(lb, ms[0].addr))
+		ms[0].setStatus(200)
+		eventually(t, waitLimit, "recovered master added back", weightIs(lb, ms[0].addr, 1))
+	}
+	logs := r.logs.String()
+	for _, line := range []string{"added back", "draining it (weight 0)", "still failing; removed it"} {
+		if got := strings.Count(logs, line); got != cycles {
+			t.Errorf("%d lines with %q, want %d (one per state change):\n%s", got, line, cycles, logs)
+		}
+	}
+}
