@@ -12,6 +12,8 @@ import (
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
 	"github.com/vishvananda/netns"
+
+	"github.com/sealkube/kubeadm/internal/testenv"
 )
 
 // These tests need root and a kernel with nf_tables (NAT, numgen, maps,
@@ -25,7 +27,7 @@ func openNFTables(t testing.TB, ns netns.NsHandle) *NFTables {
 	t.Helper()
 	b, err := NewNFTables(NFTablesOptions{NetnsPath: nsPath(ns)})
 	if errors.Is(err, ErrNFTablesUnavailable) {
-		t.Skipf("%s (%v)", nftSkip, err)
+		testenv.Unavailable(t, "%s (%v)", nftSkip, err)
 	}
 	if err != nil {
 		t.Fatalf("NewNFTables: %v", err)
@@ -78,7 +80,7 @@ func requireRootNetns(t *testing.T) {
 		t.Skip("integration test: skipped under -short")
 	}
 	if os.Geteuid() != 0 {
-		t.Skip("needs root to create network namespaces and program nftables in them: run as root: go test -run Integration ./locallb/")
+		testenv.Unavailable(t, "needs root to create network namespaces and program nftables in them: run as root: go test -run Integration ./locallb/")
 	}
 }
 
