@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sealkube/kubeadm/care"
+	"github.com/sealkube/kubeadm/internal/testenv"
 	"github.com/sealkube/kubeadm/locallb"
 	"github.com/sealkube/kubeadm/locallb/fake"
 	"github.com/sealkube/kubeadm/manifests"
@@ -209,24 +210,12 @@ func TestRunLocalLBDryRunGolden(t *testing.T) {
 		t.Fatalf("dry run wrote state: %v", err)
 	}
 	got := strings.ReplaceAll(tn.out.String(), filepath.Dir(filepath.Dir(tn.HostsPath)), "<root>")
-	golden := filepath.Join("testdata", "dryrun-join.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run `make test` with -args -update once to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("dry-run output differs from %s:\n%s", golden, got)
-	}
 	for _, l := range strings.Split(strings.TrimSpace(got), "\n") {
 		if !strings.HasPrefix(l, "[locallb] Would ") && !strings.HasPrefix(l, "\t") {
 			t.Errorf("line %q is neither a [locallb] Would line nor the indented manifest", l)
 		}
 	}
+	testenv.Golden(t, filepath.Join("testdata", "dryrun-join.golden"), []byte(got), *update, "./app/cmd/phases/")
 }
 
 func TestRunLocalLBFailureUndoes(t *testing.T) {
