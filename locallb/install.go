@@ -39,18 +39,6 @@ func (s State) BackendOrDefault() Backend {
 	return s.Backend
 }
 
-// RemoveHint says how to remove a virtual server by hand.
-func RemoveHint(b Backend, vip netip.AddrPort) string {
-	if b == BackendNFTables {
-		fam := "ip"
-		if vip.Addr().Is6() {
-			fam = "ip6"
-		}
-		return fmt.Sprintf("nft delete table %s %s", fam, NFTablesTable)
-	}
-	return fmt.Sprintf("ipvsadm -D -t %s", vip)
-}
-
 // Installer sets up the node-local load balancer for kubeadm join and
 // removes it again (failed join, kubeadm reset).
 type Installer struct {
@@ -135,7 +123,7 @@ func (in Installer) Install(e Endpoints) (_ *Installed, err error) {
 		return nil, err
 	}
 	if !found && exists {
-		return nil, fmt.Errorf("a %s virtual server %s already exists and kubeadm did not create it (no record in %s): remove it (%s) or choose another VIP", backend, e.VIP, in.statePath(), RemoveHint(backend, e.VIP))
+		return nil, fmt.Errorf("a %s virtual server %s already exists and kubeadm did not create it (no record in %s): remove it (%s) or choose another VIP", backend, e.VIP, in.statePath(), backend.RemoveHint(e.VIP))
 	}
 	x := &Installed{in: in, vip: e.VIP, createdVS: !exists}
 	if found {

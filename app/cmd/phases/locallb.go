@@ -146,18 +146,10 @@ func DefaultNode(out io.Writer, clusterEndpoint func(netip.AddrPort) (string, er
 // DefaultModulesLoadPath is where the phase lists the IPVS modules.
 const DefaultModulesLoadPath = "/etc/modules-load.d/kubeadm-locallb.conf"
 
-// kernelModules are the modules the backend needs.
-func kernelModules(b locallb.Backend) []string {
-	if b == locallb.BackendNFTables {
-		return locallb.NFTablesModules()
-	}
-	return locallb.IPVSModules()
-}
-
 // modulesLoadContent is the modules-load.d(5) file the phase writes.
 func modulesLoadContent(b locallb.Backend) []byte {
 	return []byte("# Written by kubeadm join (locallb) and removed by kubeadm reset: the kernel modules of the\n" +
-		"# node-local " + backendName(b) + " load balancer, loaded at boot.\n" + strings.Join(kernelModules(b), "\n") + "\n")
+		"# node-local " + b.Title() + " load balancer, loaded at boot.\n" + strings.Join(b.Modules(), "\n") + "\n")
 }
 
 // OpenKernel opens the backend's balancer and the netlink routes of the
@@ -169,14 +161,6 @@ func OpenKernel(backend locallb.Backend) (Kernel, error) {
 		return Kernel{}, err
 	}
 	return Kernel{Backend: backend, Balancer: b, Routes: locallb.NewRoutes(nil), Close: b.Close}, nil
-}
-
-// backendName is how messages name the mechanism.
-func backendName(b locallb.Backend) string {
-	if b == locallb.BackendNFTables {
-		return "nftables"
-	}
-	return "IPVS"
 }
 
 func (n Node) hosts() etchosts.File { return etchosts.File{Path: n.HostsPath, Marker: HostsMarker} }
@@ -278,15 +262,11 @@ func RunLocalLB(cfg LocalLBConfig, node Node) (*Changes, error) {
 }
 
 func dryRun(cfg LocalLBConfig, node Node, e locallb.Endpoints, manifestPath string, manifest []byte) {
-	if cfg.Backend == locallb.BackendNFTables {
-		node.printf("Would program the nftables table %s: DNAT of TCP to %s over real servers %s", locallb.NFTablesTable, e.VIP, joinAddrs(e.Masters))
-	} else {
-		node.printf("Would program the IPVS virtual server %s (round-robin, masquerade) with real servers %s", e.VIP, joinAddrs(e.Masters))
-	}
+	node.printf("Would program %s", cfg.Backend.Describe(e.VIP, joinAddrs(e.Masters)))
 	node.printf("Would add a route for %s (proto %d) like the one to %s, if no route covers it", e.VIP.Addr(), locallb.RouteProtocol, e.Masters[0].Addr())
 	node.printf("Would record the load balancer in %s", node.statePath())
 	if node.ModulesLoadPath != "" {
-		node.printf("Would list the kernel modules %s in %s so they load at boot", strings.Join(kernelModules(cfg.Backend), ", "), node.ModulesLoadPath)
+		node.printf("Would list the kernel modules %s in %s so they load at boot", strings.Join(cfg.Backend.Modules(), ", "), node.ModulesLoadPath)
 	}
 	node.printf("Would write the static pod manifest %s:", manifestPath)
 	fmt.Fprint(node.Out, indent(string(manifest)))
@@ -322,7 +302,7 @@ func (c *Changes) apply(cfg LocalLBConfig, e locallb.Endpoints, podOpts manifest
 		return fmt.Errorf("node-local load balancer: %w", err)
 	}
 	c.lb = lb
-	n.printf("%s virtual server %s balances over %s", backendName(cfg.Backend), e.VIP, joinAddrs(e.Masters))
+	n.printf("%s virtual server %s balances over %s", cfg.Backend.Title(), e.VIP, joinAddrs(e.Masters))
 
 	if err := c.writeModulesLoad(cfg.Backend); err != nil {
 		return err
@@ -473,7 +453,7 @@ func (c *Changes) writeModulesLoad(backend locallb.Backend) error {
 	}
 	c.wroteModules = changed
 	if changed {
-		c.node.printf("Listed the kernel modules %s in %s so they load at boot", strings.Join(kernelModules(backend), ", "), path)
+		c.node.printf("Listed the kernel modules %s in %s so they load at boot", strings.Join(backend.Modules(), ", "), path)
 	}
 	return nil
 }
@@ -554,7 +534,7 @@ func (c *Changes) undoKernel() ([]string, error) {
 		for n.CareRunning() {
 			if time.Now().After(deadline) {
 				return nil, fmt.Errorf("the lvscare pod still runs %s after its manifest %s was removed (%s answers), so the %s virtual server %s and its record %s stay: stop the pod (crictl pods --name kube-lvscare; crictl stopp POD-ID), then run `kubeadm reset`",
-					timeout, c.manifestPath, CareHealthAddress, backendName(c.kernel.Backend), c.vip, n.statePath())
+					timeout, c.manifestPath, CareHealthAddress, c.kernel.Backend.Title(), c.vip, n.statePath())
 			}
 			time.Sleep(min(100*time.Millisecond, timeout/10+time.Millisecond))
 		}
@@ -574,9 +554,9 @@ func (c *Changes) undoKernel() ([]string, error) {
 		}
 		if found {
 			if rerr := c.lb.Record(); rerr != nil {
-				return undone, fmt.Errorf("the %s virtual server %s came back after it was removed (a care daemon still runs) and recording it again failed: %v; stop the kube-lvscare pod and delete it by hand (%s)", backendName(c.kernel.Backend), c.vip, rerr, locallb.RemoveHint(c.kernel.Backend, c.vip))
+				return undone, fmt.Errorf("the %s virtual server %s came back after it was removed (a care daemon still runs) and recording it again failed: %v; stop the kube-lvscare pod and delete it by hand (%s)", c.kernel.Backend.Title(), c.vip, rerr, c.kernel.Backend.RemoveHint(c.vip))
 			}
-			return undone, fmt.Errorf("the %s virtual server %s came back after it was removed (a care daemon still runs; is an lvscare pod left over?): recorded it again in %s; stop the daemon, then run `kubeadm reset`", backendName(c.kernel.Backend), c.vip, n.statePath())
+			return undone, fmt.Errorf("the %s virtual server %s came back after it was removed (a care daemon still runs; is an lvscare pod left over?): recorded it again in %s; stop the daemon, then run `kubeadm reset`", c.kernel.Backend.Title(), c.vip, n.statePath())
 		}
 	}
 	return undone, nil
