@@ -230,54 +230,190 @@ func flagSlice(fs *pflag.FlagSet, name string) []string {
 	return v
 }
 
-// prepareJoin reads our settings, strips our phase name from --skip-phases
-// and skipPhases, and gives upstream a --config copy without our document.
-// inv.cleanup restores the flags and removes the copy; call it always.
+// joinRequest is what one join invocation says: the command line and the
+// --config file's content, already read, so resolveJoin needs no I/O.
+type joinRequest struct {
+	args  []string
+	flags joinFlags
+	// ourFlagsGiven lists which of --master, --lvscare-image and
+	// --locallb-backend were given (they cannot be mixed with --config).
+	ourFlagsGiven []string
+	controlPlane  bool
+	dryRun        bool
+	// skipPhases is --skip-phases as given; skipGiven says it was.
+	skipPhases []string
+	skipGiven  bool
+	configPath string
+	configData []byte // the --config file's content
+}
+
+// joinResolution is what the invocation means for our phase and what
+// upstream must see instead of the user's input.
+type joinResolution struct {
+	cfg  phases.LocalLBConfig
+	skip bool // --skip-phases or skipPhases names our phase
+	// upstreamSkip replaces --skip-phases for upstream when non-nil.
+	upstreamSkip []string
+	// filteredConfig replaces the --config file for upstream when non-nil.
+	filteredConfig []byte
+}
+
+// resolveJoin is the join's input resolution as a pure function: from flags
+// and the config file's content to our phase's configuration and what
+// upstream gets (--skip-phases without our phase; a config copy without our
+// document or our phase in skipPhases).
+func resolveJoin(req joinRequest) (joinResolution, error) {
+	var res joinResolution
+	res.cfg = phases.LocalLBConfig{
+		Masters:      req.flags.masters,
+		Image:        req.flags.image,
+		SkipEtcHosts: req.flags.skipHosts,
+		Backend:      req.flags.backend,
+		ControlPlane: req.controlPlane,
+		DryRun:       req.dryRun,
+	}
+	if len(req.args) > 0 {
+		res.cfg.VIP = req.args[0]
+	}
+	upstreamSkip := req.skipPhases
+	if rest := slices.DeleteFunc(slices.Clone(req.skipPhases), isOurPhase); len(rest) != len(req.skipPhases) {
+		res.skip = true
+		res.upstreamSkip, upstreamSkip = rest, rest
+	}
+	if req.configPath != "" {
+		if len(req.ourFlagsGiven) > 0 {
+			return res, fmt.Errorf("can not mix '--config' with --%s: put the load balancer settings in a %s document (apiVersion %s) in %s; `kubeadm config print locallb-defaults` prints an example",
+				req.ourFlagsGiven[0], locallbconfig.Kind, locallbconfig.APIVersion, req.configPath)
+		}
+		if err := res.fromConfig(req, upstreamSkip); err != nil {
+			return res, err
+		}
+	}
+	if res.skip {
+		return res, nil
+	}
+	if len(res.cfg.Masters) > 0 && res.cfg.VIP == "" && !res.cfg.ControlPlane {
+		return res, fmt.Errorf("the node-local load balancer needs its VIP: give it as the api-server-endpoint argument, e.g. `kubeadm join 10.103.97.2:6443 --master ...`, or as vip in the %s document", locallbconfig.Kind)
+	}
+	return res, nil
+}
+
+// fromConfig reads our document and the JoinConfiguration from the config
+// file and decides whether upstream needs a filtered copy. upstreamSkip is
+// --skip-phases as upstream will see it.
+func (res *joinResolution) fromConfig(req joinRequest, upstreamSkip []string) error {
+	cfgPath := req.configPath
+	file, err := locallbconfig.Parse(cfgPath, req.configData)
+	if err != nil {
+		return err
+	}
+	filtered := file.Ours != nil
+	if i := file.Find("JoinConfiguration"); i >= 0 {
+		m, err := file.Fields(i)
+		if err != nil {
+			return err
+		}
+		if locallbconfig.Has(m, "controlPlane") {
+			res.cfg.ControlPlane = true
+		}
+		if v, ok := m["dryRun"].(bool); ok && v {
+			res.cfg.DryRun = true
+		}
+		if res.cfg.VIP == "" {
+			res.cfg.VIP = locallbconfig.String(m, "discovery", "bootstrapToken", "apiServerEndpoint")
+		}
+		skip := locallbconfig.StringSlice(m, "skipPhases")
+		rest := slices.DeleteFunc(slices.Clone(skip), isOurPhase)
+		switch {
+		case req.skipGiven && len(skip) > 0 && len(upstreamSkip) == 0:
+			// --skip-phases with only locallb: upstream now sees an empty
+			// flag and would fall back to the file's list, but a given
+			// flag overrides the file's list upstream: drop the list.
+			locallbconfig.SetStringSlice(m, nil, "skipPhases")
+			filtered = true
+		case len(rest) != len(skip):
+			// Upstream's runner rejects phase names it does not know.
+			if !req.skipGiven {
+				res.skip = true
+			}
+			locallbconfig.SetStringSlice(m, rest, "skipPhases")
+			filtered = true
+		}
+		if filtered {
+			if err := file.SetFields(i, m); err != nil {
+				return err
+			}
+		}
+	}
+	if o := file.Ours; o != nil {
+		if o.VIP != "" {
+			res.cfg.VIP = o.VIP
+		}
+		res.cfg.Masters = o.Masters
+		if o.Image != "" {
+			res.cfg.Image = o.Image
+		}
+		res.cfg.SkipEtcHosts = res.cfg.SkipEtcHosts || o.SkipEtcHosts
+		b, err := locallb.ParseBackend(o.Backend)
+		if err != nil {
+			return fmt.Errorf("%s: %s document: backend: %w", cfgPath, locallbconfig.Kind, err)
+		}
+		res.cfg.Backend = b
+	}
+	if filtered {
+		res.filteredConfig = file.UpstreamBytes()
+	}
+	return nil
+}
+
+// prepareJoin reads the command line and the --config file, resolves them
+// (resolveJoin) and applies the result for upstream: --skip-phases without
+// our phase, --config pointing at a filtered copy. inv.cleanup restores the
+// flags and removes the copy; call it always.
 func prepareJoin(cmd *cobra.Command, args []string, lb joinFlags, host Host) (*joinInvocation, error) {
 	fs := cmd.Flags()
 	inv := &joinInvocation{node: host.Node}
-	inv.cfg = phases.LocalLBConfig{
-		Masters:      lb.masters,
-		Image:        lb.image,
-		SkipEtcHosts: lb.skipHosts,
-		Backend:      lb.backend,
-		ControlPlane: flagBool(fs, flagControlPlane),
-		DryRun:       flagBool(fs, flagDryRun),
+	req := joinRequest{
+		args:         args,
+		flags:        lb,
+		controlPlane: flagBool(fs, flagControlPlane),
+		dryRun:       flagBool(fs, flagDryRun),
+		skipPhases:   flagSlice(fs, flagSkipPhases),
+		skipGiven:    flagChanged(fs, flagSkipPhases),
+		configPath:   flagString(fs, flagConfig),
 	}
-	if len(args) > 0 {
-		inv.cfg.VIP = args[0]
-	}
-
-	skipFlagGiven := flagChanged(fs, flagSkipPhases)
-	if f := fs.Lookup(flagSkipPhases); f != nil {
-		skip := flagSlice(fs, flagSkipPhases)
-		if rest := slices.DeleteFunc(slices.Clone(skip), isOurPhase); len(rest) != len(skip) {
-			inv.skip = true
-			sv := f.Value.(pflag.SliceValue)
-			if err := sv.Replace(rest); err != nil {
-				return inv, err
-			}
-			inv.restores = append(inv.restores, func() { _ = sv.Replace(skip) })
+	for _, name := range []string{flagMaster, flagLvscareImage, flagBackend} {
+		if flagChanged(fs, name) {
+			req.ourFlagsGiven = append(req.ourFlagsGiven, name)
 		}
 	}
-
-	cfgPath := flagString(fs, flagConfig)
-	if cfgPath != "" {
-		for _, name := range []string{flagMaster, flagLvscareImage, flagBackend} {
-			if flagChanged(fs, name) {
-				return inv, fmt.Errorf("can not mix '--config' with --%s: put the load balancer settings in a %s document (apiVersion %s) in %s; `kubeadm config print locallb-defaults` prints an example",
-					name, locallbconfig.Kind, locallbconfig.APIVersion, cfgPath)
-			}
+	if req.configPath != "" && len(req.ourFlagsGiven) == 0 {
+		data, err := os.ReadFile(req.configPath)
+		if err != nil {
+			return inv, fmt.Errorf("reading the config file %s: %w", req.configPath, err)
 		}
-		if err := inv.fromConfig(cmd, cfgPath, skipFlagGiven, host); err != nil {
+		req.configData = data
+	}
+	res, err := resolveJoin(req)
+	inv.cfg, inv.skip = res.cfg, res.skip
+	if res.upstreamSkip != nil {
+		sv := fs.Lookup(flagSkipPhases).Value.(pflag.SliceValue)
+		if rerr := sv.Replace(res.upstreamSkip); rerr != nil {
+			return inv, rerr
+		}
+		original := req.skipPhases
+		inv.restores = append(inv.restores, func() { _ = sv.Replace(original) })
+	}
+	if err != nil {
+		return inv, err
+	}
+	if res.filteredConfig != nil {
+		if err := inv.useFilteredCopy(fs.Lookup(flagConfig), req.configPath, res.filteredConfig, host); err != nil {
 			return inv, err
 		}
 	}
 	if inv.skip {
 		return inv, nil
-	}
-	if len(inv.cfg.Masters) > 0 && inv.cfg.VIP == "" && !inv.cfg.ControlPlane {
-		return inv, fmt.Errorf("the node-local load balancer needs its VIP: give it as the api-server-endpoint argument, e.g. `kubeadm join 10.103.97.2:6443 --master ...`, or as vip in the %s document", locallbconfig.Kind)
 	}
 	if inv.node.ClusterEndpoint == nil {
 		cfgForDiscovery := flagString(fs, flagConfig) // the filtered copy, when there is one
@@ -333,77 +469,6 @@ func configInvolvesLocalLB(path string, data []byte) bool {
 	}
 	m, err := file.Fields(i)
 	return err == nil && slices.ContainsFunc(locallbconfig.StringSlice(m, "skipPhases"), isOurPhase)
-}
-
-// fromConfig reads our document and the JoinConfiguration from the --config
-// file and, when upstream must not see something in it, points --config at
-// a filtered copy.
-func (inv *joinInvocation) fromConfig(cmd *cobra.Command, cfgPath string, skipFlagGiven bool, host Host) error {
-	data, err := os.ReadFile(cfgPath)
-	if err != nil {
-		return fmt.Errorf("reading the config file %s: %w", cfgPath, err)
-	}
-	file, err := locallbconfig.Parse(cfgPath, data)
-	if err != nil {
-		return err
-	}
-	filtered := file.Ours != nil
-	if i := file.Find("JoinConfiguration"); i >= 0 {
-		m, err := file.Fields(i)
-		if err != nil {
-			return err
-		}
-		if locallbconfig.Has(m, "controlPlane") {
-			inv.cfg.ControlPlane = true
-		}
-		if v, ok := m["dryRun"].(bool); ok && v {
-			inv.cfg.DryRun = true
-		}
-		if inv.cfg.VIP == "" {
-			inv.cfg.VIP = locallbconfig.String(m, "discovery", "bootstrapToken", "apiServerEndpoint")
-		}
-		skip := locallbconfig.StringSlice(m, "skipPhases")
-		rest := slices.DeleteFunc(slices.Clone(skip), isOurPhase)
-		switch {
-		case skipFlagGiven && len(skip) > 0 && len(flagSlice(cmd.Flags(), flagSkipPhases)) == 0:
-			// --skip-phases with only locallb: upstream now sees an empty
-			// flag and would fall back to the file's list, but a given
-			// flag overrides the file's list upstream: drop the list.
-			locallbconfig.SetStringSlice(m, nil, "skipPhases")
-			filtered = true
-		case len(rest) != len(skip):
-			// Upstream's runner rejects phase names it does not know.
-			if !skipFlagGiven {
-				inv.skip = true
-			}
-			locallbconfig.SetStringSlice(m, rest, "skipPhases")
-			filtered = true
-		}
-		if filtered {
-			if err := file.SetFields(i, m); err != nil {
-				return err
-			}
-		}
-	}
-	if o := file.Ours; o != nil {
-		if o.VIP != "" {
-			inv.cfg.VIP = o.VIP
-		}
-		inv.cfg.Masters = o.Masters
-		if o.Image != "" {
-			inv.cfg.Image = o.Image
-		}
-		inv.cfg.SkipEtcHosts = inv.cfg.SkipEtcHosts || o.SkipEtcHosts
-		b, err := locallb.ParseBackend(o.Backend)
-		if err != nil {
-			return fmt.Errorf("%s: %s document: backend: %w", cfgPath, locallbconfig.Kind, err)
-		}
-		inv.cfg.Backend = b
-	}
-	if !filtered {
-		return nil
-	}
-	return inv.useFilteredCopy(cmd.Flags().Lookup(flagConfig), cfgPath, file.UpstreamBytes(), host)
 }
 
 // useFilteredCopy writes data to a private temporary file with cfgPath's

@@ -24,6 +24,7 @@ import (
 	kubeadmcmd "k8s.io/kubernetes/cmd/kubeadm/app/cmd"
 
 	"github.com/sealkube/kubeadm/app/cmd/phases"
+	"github.com/sealkube/kubeadm/app/locallbconfig"
 	"github.com/sealkube/kubeadm/locallb"
 	"github.com/sealkube/kubeadm/locallb/fake"
 	"github.com/sealkube/kubeadm/manifests"
@@ -537,6 +538,58 @@ func TestJoinFilteredConfigRemovedOnSignal(t *testing.T) {
 			}
 			if _, err := os.Stat(filepath.Dir(copyPath)); !os.IsNotExist(err) {
 				t.Errorf("the filtered copy's directory %s survived %v: %v", filepath.Dir(copyPath), sig, err)
+			}
+		})
+	}
+}
+
+// resolveJoin is pure: flags and the config file's content in, our phase's
+// configuration and what upstream must see out.
+func TestResolveJoin(t *testing.T) {
+	flags := joinFlags{image: manifests.DefaultImage, backend: locallb.DefaultBackend}
+	withMasters := flags
+	withMasters.masters = []string{"10.103.97.200:6443"}
+	doc := strings.Replace(joinConfigWithDoc, "- locallb\n", "", 1)
+	tests := []struct {
+		name         string
+		req          joinRequest
+		wantVIP      string
+		wantMasters  int
+		wantSkip     bool
+		wantUpstream []string // nil: --skip-phases untouched
+		wantFiltered bool
+		wantErr      string
+	}{
+		{name: "flags", req: joinRequest{args: []string{seedVIP}, flags: withMasters}, wantVIP: seedVIP, wantMasters: 1},
+		{name: "no VIP", req: joinRequest{flags: withMasters}, wantErr: "needs its VIP"},
+		{name: "skip-phases locallb", req: joinRequest{args: []string{seedVIP}, flags: withMasters, skipPhases: []string{"locallb", "preflight"}, skipGiven: true},
+			wantVIP: seedVIP, wantMasters: 1, wantSkip: true, wantUpstream: []string{"preflight"}},
+		{name: "skip-phases LocalLB is not ours", req: joinRequest{args: []string{seedVIP}, flags: withMasters, skipPhases: []string{"LocalLB"}, skipGiven: true},
+			wantVIP: seedVIP, wantMasters: 1},
+		{name: "document", req: joinRequest{flags: flags, configPath: "k.yaml", configData: []byte(doc)}, wantVIP: seedVIP, wantMasters: 2, wantFiltered: true},
+		{name: "skipPhases locallb in the file", req: joinRequest{flags: flags, configPath: "k.yaml", configData: []byte(joinConfigWithDoc)},
+			wantVIP: seedVIP, wantMasters: 2, wantSkip: true, wantFiltered: true},
+		{name: "--master with --config", req: joinRequest{flags: withMasters, ourFlagsGiven: []string{flagMaster}, configPath: "k.yaml"}, wantErr: "can not mix '--config' with --master"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := resolveJoin(tt.req)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.cfg.VIP != tt.wantVIP || len(res.cfg.Masters) != tt.wantMasters || res.skip != tt.wantSkip ||
+				!slices.Equal(res.upstreamSkip, tt.wantUpstream) || (res.upstreamSkip == nil) != (tt.wantUpstream == nil) ||
+				(res.filteredConfig != nil) != tt.wantFiltered {
+				t.Errorf("got cfg %+v skip=%v upstreamSkip=%q filtered=%v", res.cfg, res.skip, res.upstreamSkip, res.filteredConfig != nil)
+			}
+			if res.filteredConfig != nil && strings.Contains(string(res.filteredConfig), locallbconfig.Kind) {
+				t.Errorf("the filtered config still holds our document:\n%s", res.filteredConfig)
 			}
 		})
 	}
