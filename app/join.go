@@ -498,7 +498,13 @@ func (inv *joinInvocation) useFilteredCopy(f *pflag.Flag, cfgPath string, data [
 // what it would have been. The returned func stops watching.
 func removeOnSignal(dir string) (stop func()) {
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT} {
+		// Notify would re-enable an ignored signal (nohup's SIGHUP, a
+		// background job's SIGINT): leave those ignored, as upstream does.
+		if !signal.Ignored(sig) {
+			signal.Notify(sigs, sig)
+		}
+	}
 	done := make(chan struct{})
 	go func() {
 		select {

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -492,11 +493,14 @@ func TestJoinFilteredConfigRemovedOnSignal(t *testing.T) {
 			fmt.Printf("UPSTREAM %s\n", f.upstreamPath)
 			select {}
 		}
+		if os.Getenv(signalChildEnv+"_IGNORE") != "" {
+			signal.Ignore(syscall.SIGHUP) // as under nohup
+		}
 		cfg := writeConfig(t, strings.Replace(joinConfigWithDoc, "- locallb\n", "", 1))
 		err := f.run("join", "--config", cfg)
 		t.Fatalf("join returned %v without being interrupted", err)
 	}
-	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
 		t.Run(sig.String(), func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestJoinFilteredConfigRemovedOnSignal$")
 			cmd.Env = append(os.Environ(), signalChildEnv+"=1", "TMPDIR="+t.TempDir())
@@ -541,6 +545,33 @@ func TestJoinFilteredConfigRemovedOnSignal(t *testing.T) {
 			}
 		})
 	}
+
+	// Under nohup (SIGHUP ignored) a hangup must not end the join.
+	t.Run("ignored hangup", func(t *testing.T) {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestJoinFilteredConfigRemovedOnSignal$")
+		cmd.Env = append(os.Environ(), signalChildEnv+"=1", signalChildEnv+"_IGNORE=1", "TMPDIR="+t.TempDir())
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+		sc := bufio.NewScanner(out)
+		for sc.Scan() && !strings.HasPrefix(sc.Text(), "UPSTREAM ") {
+		}
+		if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan struct{})
+		go func() { _, _ = io.Copy(io.Discard, out); close(exited) }()
+		select {
+		case <-exited:
+			t.Fatal("an ignored SIGHUP ended the join")
+		case <-time.After(300 * time.Millisecond):
+		}
+	})
 }
 
 // resolveJoin is pure: flags and the config file's content in, our phase's
