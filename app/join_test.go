@@ -558,8 +558,10 @@ func TestJoinFilteredConfigRemovedOnSignal(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+		var copyPath string
 		sc := bufio.NewScanner(out)
-		for sc.Scan() && !strings.HasPrefix(sc.Text(), "UPSTREAM ") {
+		for copyPath == "" && sc.Scan() {
+			copyPath, _ = strings.CutPrefix(sc.Text(), "UPSTREAM ")
 		}
 		if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
 			t.Fatal(err)
@@ -570,6 +572,10 @@ func TestJoinFilteredConfigRemovedOnSignal(t *testing.T) {
 		case <-exited:
 			t.Fatal("an ignored SIGHUP ended the join")
 		case <-time.After(300 * time.Millisecond):
+		}
+		// Still running, so upstream still needs its config.
+		if _, err := os.Stat(copyPath); err != nil {
+			t.Errorf("an ignored SIGHUP removed the filtered copy upstream still reads: %v", err)
 		}
 	})
 }
