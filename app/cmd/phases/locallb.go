@@ -181,7 +181,10 @@ func (n Node) printf(format string, args ...any) {
 }
 
 // Changes is what one run of the phase did to the node, so a failed join
-// can undo exactly that.
+// can undo exactly that: one transaction over kernel, record and files.
+// Every change registers its undo step as it is made; Undo runs the steps
+// in reverse, so the lvscare manifest (written after the kernel rules) is
+// gone before the rules are removed.
 type Changes struct {
 	node   Node
 	kernel Kernel
@@ -190,15 +193,43 @@ type Changes struct {
 	lb *locallb.Installed // what this run did to the kernel and the record
 
 	manifestPath string
-	manifestOld  []byte // nil: the manifest did not exist
-	wroteManif   bool
+	// createdManifest: this run created the lvscare manifest, so a care
+	// daemon may have started that Undo must wait for.
+	createdManifest bool
 
-	wroteModules bool
-	modulesOld   []byte // nil: the modules-load file did not exist
+	undo []undoStep
+}
 
-	hostsName  string
-	hostsAdded bool
-	hostsPrev  *netip.Addr // our previous line's address, when there was one
+// undoStep reverts one change and says what it did.
+type undoStep func() (undone []string, err error)
+
+// restoreFileStep undoes a write of path: removes the file when old is nil
+// (it did not exist), else writes old back.
+func restoreFileStep(path string, old []byte, mode fs.FileMode) undoStep {
+	return func() ([]string, error) {
+		if old == nil {
+			if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("removing %s: %w; remove it by hand", path, err)
+			}
+			return []string{"removed " + path}, nil
+		}
+		if _, err := atomicfile.WriteFile(path, old, mode); err != nil {
+			return nil, fmt.Errorf("restoring the previous %s: %w", path, err)
+		}
+		return []string{"restored the previous " + path}, nil
+	}
+}
+
+// readOld returns path's content, nil when it does not exist.
+func readOld(path string) ([]byte, error) {
+	old, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return old, nil
 }
 
 // Close releases the kernel handles.
@@ -302,18 +333,16 @@ func (c *Changes) apply(cfg LocalLBConfig, e locallb.Endpoints, podOpts manifest
 		return fmt.Errorf("node-local load balancer: %w", err)
 	}
 	c.lb = lb
+	c.undo = append(c.undo, c.undoKernel)
 	n.printf("%s virtual server %s balances over %s", cfg.Backend.Title(), e.VIP, joinAddrs(e.Masters))
 
 	if err := c.writeModulesLoad(cfg.Backend); err != nil {
 		return err
 	}
 
-	old, err := os.ReadFile(c.manifestPath)
-	switch {
-	case err == nil:
-		c.manifestOld = old
-	case !errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("reading %s: %w", c.manifestPath, err)
+	old, err := readOld(c.manifestPath)
+	if err != nil {
+		return err
 	}
 	if err := os.MkdirAll(n.ManifestDir, 0o700); err != nil {
 		return fmt.Errorf("creating the static pod directory: %w", err)
@@ -322,8 +351,9 @@ func (c *Changes) apply(cfg LocalLBConfig, e locallb.Endpoints, podOpts manifest
 	if err != nil {
 		return err
 	}
-	c.wroteManif = changed
 	if changed {
+		c.createdManifest = old == nil
+		c.undo = append(c.undo, restoreFileStep(c.manifestPath, old, manifests.FileMode))
 		n.printf("Wrote the static pod manifest %s", c.manifestPath)
 	} else {
 		klog.V(1).Infof("[locallb] %s is up to date", c.manifestPath)
@@ -381,10 +411,11 @@ func (c *Changes) mapName(name string, vip netip.Addr) error {
 	if err != nil {
 		return err
 	}
+	var prev *netip.Addr // our previous line's address, when there was one
 	for _, en := range entries {
 		if en.Ours {
 			a := en.Addr
-			c.hostsPrev = &a
+			prev = &a
 			break
 		}
 	}
@@ -392,8 +423,8 @@ func (c *Changes) mapName(name string, vip netip.Addr) error {
 	if err != nil {
 		return fmt.Errorf("mapping %s to the VIP: %w; or pass --skip-etc-hosts and make the name resolve to %s yourself", name, err, vip)
 	}
-	c.hostsName, c.hostsAdded = name, changed
 	if changed {
+		c.undo = append(c.undo, c.undoHosts(name, prev))
 		c.node.printf("Mapped %s to %s in %s", name, vip, c.node.HostsPath)
 	} else {
 		c.node.printf("%s already maps %s to %s", c.node.HostsPath, name, vip)
@@ -437,12 +468,9 @@ func (c *Changes) writeModulesLoad(backend locallb.Backend) error {
 	if path == "" {
 		return nil
 	}
-	old, err := os.ReadFile(path)
-	switch {
-	case err == nil:
-		c.modulesOld = old
-	case !errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("reading %s: %w", path, err)
+	old, err := readOld(path)
+	if err != nil {
+		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", filepath.Dir(path), err)
@@ -451,8 +479,8 @@ func (c *Changes) writeModulesLoad(backend locallb.Backend) error {
 	if err != nil {
 		return fmt.Errorf("writing %s (the IPVS modules to load at boot): %w", path, err)
 	}
-	c.wroteModules = changed
 	if changed {
+		c.undo = append(c.undo, restoreFileStep(path, old, 0o644))
 		c.node.printf("Listed the kernel modules %s in %s so they load at boot", strings.Join(backend.Modules(), ", "), path)
 	}
 	return nil
@@ -464,55 +492,35 @@ func (c *Changes) Undo() (undone []string, err error) {
 		return nil, nil
 	}
 	var errs []error
-	n := c.node
-	if c.hostsAdded {
-		h := n.hosts()
-		if c.hostsPrev != nil {
-			if _, err := h.Ensure(*c.hostsPrev, c.hostsName); err != nil {
-				errs = append(errs, err)
-			} else {
-				undone = append(undone, fmt.Sprintf("restored %s to map %s to %s", n.HostsPath, c.hostsName, *c.hostsPrev))
-			}
-		} else if removed, err := h.Remove(); err != nil {
-			errs = append(errs, err)
-		} else if len(removed) > 0 {
-			undone = append(undone, fmt.Sprintf("removed the %s line %q", n.HostsPath, strings.Join(removed, "; ")))
-		}
-	}
-	if c.wroteManif {
-		if c.manifestOld == nil {
-			if err := os.Remove(c.manifestPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				errs = append(errs, err)
-			} else {
-				undone = append(undone, "removed "+c.manifestPath)
-			}
-		} else if _, err := atomicfile.WriteFile(c.manifestPath, c.manifestOld, manifests.FileMode); err != nil {
-			errs = append(errs, err)
-		} else {
-			undone = append(undone, "restored the previous "+c.manifestPath)
-		}
-	}
-	if c.wroteModules {
-		if c.modulesOld == nil {
-			if err := os.Remove(n.ModulesLoadPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				errs = append(errs, err)
-			} else {
-				undone = append(undone, "removed "+n.ModulesLoadPath)
-			}
-		} else if _, err := atomicfile.WriteFile(n.ModulesLoadPath, c.modulesOld, 0o644); err != nil {
-			errs = append(errs, err)
-		} else {
-			undone = append(undone, "restored the previous "+n.ModulesLoadPath)
-		}
-	}
-	if c.lb != nil {
-		lbUndone, err := c.undoKernel()
-		undone = append(undone, lbUndone...)
+	for i := len(c.undo) - 1; i >= 0; i-- {
+		done, err := c.undo[i]()
+		undone = append(undone, done...)
 		if err != nil {
 			errs = append(errs, err)
 		}
 	}
+	c.undo = nil
 	return undone, errors.Join(errs...)
+}
+
+// undoHosts restores our /etc/hosts line for name to prev, or removes it
+// when there was none.
+func (c *Changes) undoHosts(name string, prev *netip.Addr) undoStep {
+	return func() ([]string, error) {
+		n := c.node
+		h := n.hosts()
+		if prev != nil {
+			if _, err := h.Ensure(*prev, name); err != nil {
+				return nil, err
+			}
+			return []string{fmt.Sprintf("restored %s to map %s to %s", n.HostsPath, name, *prev)}, nil
+		}
+		removed, err := h.Remove()
+		if err != nil || len(removed) == 0 {
+			return nil, err
+		}
+		return []string{fmt.Sprintf("removed the %s line %q", n.HostsPath, strings.Join(removed, "; "))}, nil
+	}
 }
 
 // undoKernel reverts the load balancer once no care daemon started by this
@@ -525,7 +533,7 @@ func (c *Changes) Undo() (undone []string, err error) {
 // watches it for CareQuiet and, should it come back, records it again.
 func (c *Changes) undoKernel() ([]string, error) {
 	n := c.node
-	if c.wroteManif && c.manifestOld == nil && n.CareRunning != nil {
+	if c.createdManifest && n.CareRunning != nil {
 		timeout := n.CareStopTimeout
 		if timeout <= 0 {
 			timeout = DefaultCareStopTimeout
