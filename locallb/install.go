@@ -225,7 +225,7 @@ func (x *Installed) UndoSteps() (undone []string, err error) {
 	if x.wroteRecord {
 		if x.prevRecord == nil {
 			if err := os.Remove(in.statePath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return undone, fmt.Errorf("removing locallb state %s: %w", in.statePath(), err)
+				return undone, fmt.Errorf("removing locallb state %s: %w; this run created it and nothing it records is left: delete it by hand", in.statePath(), err)
 			}
 		} else if err := in.writeState(*x.prevRecord); err != nil {
 			return undone, err
