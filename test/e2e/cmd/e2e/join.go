@@ -291,6 +291,12 @@ func (h *harness) join() error {
 		return err
 	}
 	h.probe = startProber(c, fmt.Sprintf("https://%s/readyz", vipAddrPort()), h.o.interval, 200000)
+	pc, conn, err := h.newPersistentClient()
+	if err != nil {
+		return err
+	}
+	h.pconn = conn
+	h.persist = startProber(pc, fmt.Sprintf("https://%s/readyz", vipAddrPort()), persistentInterval, 200000)
 	return h.waitHealthy(30 * time.Second)
 }
 
@@ -391,24 +397,32 @@ func (h *harness) whoAmI() error {
 func (h *harness) waitHealthy(within time.Duration) error {
 	start := time.Now()
 	deadline := start.Add(within)
+	persistentOK := func() bool { return h.persist == nil || trailingOK(h.persist.since(start)) >= okRunRequired }
 	for time.Now().Before(deadline) {
-		if trailingOK(h.probe.since(start)) >= okRunRequired {
+		if trailingOK(h.probe.since(start)) >= okRunRequired && persistentOK() {
 			return nil
 		}
 		time.Sleep(h.o.interval)
 	}
 	ss := h.probe.since(start)
+	if !persistentOK() {
+		ss = h.persist.since(start)
+	}
 	last := "no request"
 	if len(ss) > 0 {
 		last = ss[len(ss)-1].err
 	}
-	return fmt.Errorf("requests through the VIP did not succeed %d times in a row within %s (last error: %s)", okRunRequired, within, last)
+	return fmt.Errorf("requests through the VIP (fresh and persistent clients) did not succeed %d times in a row within %s (last error: %s)", okRunRequired, within, last)
 }
 
 func (h *harness) reset() error {
 	if h.probe != nil {
 		h.probe.stop()
 		h.probe = nil
+	}
+	if h.persist != nil {
+		h.persist.stop()
+		h.persist = nil
 	}
 	if h.nodes != nil {
 		h.nodes.stop()

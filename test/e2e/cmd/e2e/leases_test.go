@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -67,5 +68,35 @@ func TestSumMetric(t *testing.T) {
 				t.Errorf("got %v, %v; want %v (error %v)", got, err, tc.want, tc.wantErr)
 			}
 		})
+	}
+}
+
+func TestRecovery(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	s := func(ms int, ok bool) sample { return sample{at: t0.Add(time.Duration(ms) * time.Millisecond), ok: ok} }
+	for _, tc := range []struct {
+		name string
+		ss   []sample
+		want time.Duration
+	}{
+		{"never failed", []sample{s(0, true), s(100, true)}, 0},
+		{"failed then recovered", []sample{s(0, true), s(100, false), s(2200, false), s(2300, true)}, 2300 * time.Millisecond},
+		{"never recovered", []sample{s(100, false), s(200, false)}, -1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := recovery(tc.ss, t0); got != tc.want {
+				t.Errorf("recovery = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestHexIPv4(t *testing.T) {
+	// /proc/net/tcp prints 10.103.97.100 as 6461670A.
+	if got := hexIPv4(net.ParseIP("10.103.97.100")); got != "6461670A" {
+		t.Errorf("hexIPv4 = %s, want 6461670A", got)
+	}
+	if got := hexIPv4(net.ParseIP("1.0.0.0")); got != "00000001" {
+		t.Errorf("hexIPv4 = %s, want 00000001", got)
 	}
 }
