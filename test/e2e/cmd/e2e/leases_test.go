@@ -100,3 +100,20 @@ func TestHexIPv4(t *testing.T) {
 		t.Errorf("hexIPv4 = %s, want 00000001", got)
 	}
 }
+
+func TestEstablished(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "tcp6")
+	data := `  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000000000000000000000000000:192B 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0000000000000000 100 0 0 10 0
+   1: 0000000000000000FFFF0000C861670A:192B 0000000000000000FFFF00006461670A:C1D2 01 00000000:00000000 00:00000000 00000000     0        0 2 1 0000000000000000 20 4 30 10 -1
+`
+	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !established(p, "6461670A:C1D2", "0000000000000000FFFF00006461670A:C1D2") {
+		t.Error("the IPv4-mapped established socket was not found")
+	}
+	if established(p, "6461670A:C1D3", "0000000000000000FFFF00006461670A:C1D3") {
+		t.Error("another port matched")
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -88,27 +89,40 @@ func (h *harness) holder(pc *persistentConn) (int, error) {
 	if port == 0 {
 		return -1, errors.New("the persistent client has no connection yet")
 	}
-	remote := fmt.Sprintf("%s:%04X", hexIPv4(net.ParseIP(workerAddr)), port)
+	// An apiserver listening on [::]:6443 lists IPv4 peers in tcp6 as
+	// IPv4-mapped addresses.
+	remote4 := fmt.Sprintf("%s:%04X", hexIPv4(net.ParseIP(workerAddr)), port)
+	remote6 := "0000000000000000FFFF0000" + remote4
 	for i, p := range h.api {
 		if p == nil || !p.alive() {
 			continue
 		}
-		f, err := os.Open(fmt.Sprintf("/proc/%d/net/tcp", p.cmd.Process.Pid))
-		if err != nil {
-			continue
-		}
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			fld := strings.Fields(sc.Text())
-			// sl local_address rem_address st …; 01 is ESTABLISHED.
-			if len(fld) > 3 && fld[2] == remote && fld[3] == "01" {
-				f.Close()
+		for _, file := range []string{"tcp", "tcp6"} {
+			if established(fmt.Sprintf("/proc/%d/net/%s", p.cmd.Process.Pid, file), remote4, remote6) {
 				return i, nil
 			}
 		}
-		f.Close()
 	}
 	return -1, fmt.Errorf("no apiserver holds a connection from %s:%d", workerAddr, port)
+}
+
+// established reports whether the /proc/net/tcp{,6} file at path lists an
+// ESTABLISHED socket whose remote address is one of remotes.
+func established(path string, remotes ...string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fld := strings.Fields(sc.Text())
+		// sl local_address rem_address st …; 01 is ESTABLISHED.
+		if len(fld) > 3 && fld[3] == "01" && slices.Contains(remotes, fld[2]) {
+			return true
+		}
+	}
+	return false
 }
 
 // hexIPv4 is an address as /proc/net/tcp prints it (little-endian hex).
