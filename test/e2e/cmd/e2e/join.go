@@ -284,6 +284,10 @@ func (h *harness) join() error {
 		}
 		h.check("node w is registered and Ready", waitNodeReady(cs, "w", 2*time.Minute))
 		h.nodes = startNodeWatch(cs, "w", 500*time.Millisecond)
+		if err := h.startKubeProxy(); err != nil {
+			return err
+		}
+		h.kubeProxyChecks()
 	}
 
 	c, err := httpsClient(w.nsPath(), h.ca, h.o.reqTimeout)
@@ -440,6 +444,11 @@ func (h *harness) reset() error {
 		h.check("the care daemon in the pod had no balancer errors", err)
 	}
 	var resetArgs []string
+	if h.kubeProxy != nil {
+		// Its DaemonSet pod; reset does not remove kube-proxy's rules
+		// (upstream says so), and they do not mention the VIP.
+		h.kubeProxy.stop(5 * time.Second)
+	}
 	if h.real != nil {
 		// `systemctl stop kubelet`, which upstream's reset would run on a
 		// systemd host; reset then stops the pods through the CRI.

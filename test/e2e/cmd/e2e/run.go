@@ -32,26 +32,27 @@ type options struct {
 
 // harness is one end-to-end run: what it created, in creation order.
 type harness struct {
-	o       options
-	work    string
-	log     *os.File
-	topo    *topology
-	ps      procs
-	etcd    *node
-	masters []*node
-	worker  *node
-	etcdP   *proc
-	api     []*proc
-	apiCmd  [][]string
-	kcm     *proc
-	ca      []byte
-	token   string
-	hash    string
-	lb      workerLB
-	kubelet *proc // the stand-in (-kubelet standin)
-	real    *realWorker
-	nodes   *nodeWatch
-	probe   *prober
+	o         options
+	work      string
+	log       *os.File
+	topo      *topology
+	ps        procs
+	etcd      *node
+	masters   []*node
+	worker    *node
+	etcdP     *proc
+	api       []*proc
+	apiCmd    [][]string
+	kcm       *proc
+	ca        []byte
+	token     string
+	hash      string
+	lb        workerLB
+	kubelet   *proc // the stand-in (-kubelet standin)
+	real      *realWorker
+	kubeProxy *proc
+	nodes     *nodeWatch
+	probe     *prober
 	// persist is the kubelet-like client: one HTTP/2 connection (pconn).
 	persist   *prober
 	pconn     *persistentConn
@@ -84,6 +85,7 @@ func runMain(args []string) error {
 	fs.StringVar(&o.bins.kcm, "kube-controller-manager", filepath.Join(out, "kube-controller-manager"), "kube-controller-manager binary")
 	fs.StringVar(&o.bins.etcd, "etcd", filepath.Join(out, "etcd"), "etcd binary (test/e2e/cmd/etcd)")
 	fs.StringVar(&o.bins.kubelet, "kubelet-binary", filepath.Join(out, "kubelet"), "kubelet binary (hack/e2e-build.sh), with -kubelet real")
+	fs.StringVar(&o.bins.kubeProxy, "kube-proxy-binary", filepath.Join(out, "kube-proxy"), "kube-proxy binary (hack/e2e-build.sh), run on the real worker in nftables mode")
 	images := fs.String("images", filepath.Join(out, "..", "images", "pause.tar")+","+"_output/lvscare-image.tar", "comma-separated image archives imported into the worker's containerd, with -kubelet real (hack/e2e-build.sh, make image)")
 	fs.StringVar(&o.kubelet, "kubelet", "real", "the worker's kubelet: real (containerd and a kubelet run the kube-lvscare static pod) or standin (a TLS-bootstrap stub; the harness runs lvscare from the manifest)")
 	fs.StringVar(&o.lb, "lb", "userspace", "worker load balancer: userspace (stand-in: the care daemon over an in-process TCP balancer; kubeadm join --skip-phases locallb) or kernel (kubeadm join's locallb phase programs the kernel, our lvscare runs from its manifest)")
@@ -117,7 +119,7 @@ func runMain(args []string) error {
 	}
 	o.bins.self = self
 	o.bins.images = splitList(*images)
-	for _, p := range []*string{&o.bins.kubeadm, &o.bins.lvscare, &o.bins.apiserver, &o.bins.kcm, &o.bins.etcd, &o.bins.kubelet} {
+	for _, p := range []*string{&o.bins.kubeadm, &o.bins.lvscare, &o.bins.apiserver, &o.bins.kcm, &o.bins.etcd, &o.bins.kubelet, &o.bins.kubeProxy} {
 		if a, err := filepath.Abs(*p); err == nil {
 			*p = a
 		}
@@ -395,6 +397,9 @@ func (h *harness) teardown() {
 	}
 	if h.nodes != nil {
 		h.nodes.stop()
+	}
+	if h.kubeProxy != nil {
+		h.kubeProxy.stop(5 * time.Second)
 	}
 	if h.kubelet != nil {
 		h.kubelet.stop(5 * time.Second)
