@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -203,7 +204,7 @@ func (k *kernelLB) leftovers() []string {
 		}
 	}
 	if nft, err := exec.LookPath("nft"); err == nil {
-		if out, err := w.run(k.h.log, 10*time.Second, nft, "list", "ruleset"); err == nil && strings.Contains(out, vip) {
+		if out, err := w.run(k.h.log, 10*time.Second, nft, "list", "ruleset"); err == nil && mentionsAddr(out, vip) {
 			left = append(left, "nftables rules mentioning "+vip)
 		}
 	}
@@ -498,4 +499,10 @@ func removeHostsLine(n *node, addr, name string) error {
 		return err
 	}
 	return os.WriteFile(p, bytes.ReplaceAll(data, []byte(addr+" "+name+"\n"), nil), 0o644)
+}
+
+// mentionsAddr reports whether text holds addr as a whole address (the VIP
+// 10.103.97.2 must not match kube-proxy's rules for 10.103.97.200).
+func mentionsAddr(text, addr string) bool {
+	return regexp.MustCompile(`(^|[^0-9.])` + regexp.QuoteMeta(addr) + `([^0-9.]|\.[^0-9]|$)`).MatchString(text)
 }

@@ -117,3 +117,21 @@ func TestEstablished(t *testing.T) {
 		t.Error("another port matched")
 	}
 }
+
+func TestMentionsAddr(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want bool
+	}{
+		{"ip daddr 10.103.97.2 tcp dport 6443 dnat", true},
+		{"ip daddr 10.103.97.2:6443", true},
+		{"10.103.97.2", true},
+		{"ip daddr 10.103.97.200 tcp dport 6443", false},
+		{"ip daddr 110.103.97.2 tcp", false},
+		{"elements = { 10.103.97.20, 10.103.97.21 }", false},
+	} {
+		if got := mentionsAddr(tc.text, "10.103.97.2"); got != tc.want {
+			t.Errorf("mentionsAddr(%q) = %v, want %v", tc.text, got, tc.want)
+		}
+	}
+}
