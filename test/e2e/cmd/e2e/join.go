@@ -295,13 +295,15 @@ func (h *harness) join() error {
 	if err != nil {
 		return err
 	}
-	h.probe = startProber(c, fmt.Sprintf("https://%s/readyz", vipAddrPort()), h.o.interval, 200000)
+	// /livez, not /readyz: a terminating apiserver keeps serving requests
+	// during its shutdown delay while its /readyz already fails.
+	h.probe = startProber(c, fmt.Sprintf("https://%s%s", vipAddrPort(), freshPath), h.o.interval, 200000)
 	pc, conn, err := h.newPersistentClient()
 	if err != nil {
 		return err
 	}
 	h.pconn = conn
-	h.persist = startProber(pc, fmt.Sprintf("https://%s/readyz", vipAddrPort()), persistentInterval, 200000)
+	h.persist = startProber(pc, fmt.Sprintf("https://%s%s", vipAddrPort(), persistentPath), persistentInterval, 200000)
 	return h.waitHealthy(30 * time.Second)
 }
 

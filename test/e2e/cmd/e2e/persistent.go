@@ -31,6 +31,10 @@ const (
 	persistentPing     = 15 * time.Second // client-go's http2 PingTimeout
 	persistentTimeout  = 10 * time.Second
 	persistentInterval = 100 * time.Millisecond
+	// persistentPath is a request the kubelet makes: its own Node.
+	persistentPath = "/api/v1/nodes/w"
+	// freshPath is what the anonymous fresh-connection client asks for.
+	freshPath = "/livez"
 )
 
 // persistentConn remembers the local port of the client's current

@@ -457,7 +457,7 @@ func (h *harness) report(rerr error) {
 		fmt.Fprintf(w, "step %-14s %8.1fs\n", s.name, s.d.Seconds())
 	}
 	if len(h.faults) > 0 {
-		fmt.Fprintf(w, "fault windows (client GET /readyz via %s:%d every %s, timeout %s, fresh connection each; window = first failed request to end of last failed):\n", vip, apiserverPort, h.o.interval, h.o.reqTimeout)
+		fmt.Fprintf(w, "fault windows (client GET %s via %s:%d every %s, timeout %s, fresh connection each; window = first failed request to end of last failed):\n", freshPath, vip, apiserverPort, h.o.interval, h.o.reqTimeout)
 		for _, name := range faultOrder {
 			ws := h.faults[name]
 			if len(ws) == 0 {
@@ -475,8 +475,8 @@ func (h *harness) report(rerr error) {
 		}
 	}
 	if len(h.pfaults) > 0 {
-		fmt.Fprintf(w, "persistent client (one HTTP/2 connection through the VIP like a kubelet's: node certificate, ReadIdleTimeout %s, PingTimeout %s, GET /readyz every %s, timeout %s); recovered = first success after its first failure, from the fault's start:\n",
-			persistentReadIdle, persistentPing, persistentInterval, persistentTimeout)
+		fmt.Fprintf(w, "persistent client (one HTTP/2 connection through the VIP like a kubelet's: node certificate, ReadIdleTimeout %s, PingTimeout %s, GET %s every %s, timeout %s); recovered = first success after its first failure, from the fault's start:\n",
+			persistentReadIdle, persistentPing, persistentPath, persistentInterval, persistentTimeout)
 		for _, name := range faultOrder {
 			ws := h.pfaults[name]
 			if len(ws) == 0 {
