@@ -2,7 +2,7 @@
 # Builds the e2e test's tools into a fixed directory and skips a binary that
 # is newer than test/e2e/go.mod and go.sum (and, for ours, its sources):
 #   kube-apiserver, kube-controller-manager  (k8s.io/kubernetes, pinned in test/e2e/go.mod)
-#   kubelet                                  (k8s.io/kubernetes, for the real worker)
+#   kubelet, kube-proxy                      (k8s.io/kubernetes, for the real worker)
 #   etcd                                     (test/e2e/cmd/etcd: go.etcd.io/etcd/server/v3 embed)
 #   images/pause.tar                         (test/e2e/cmd/pause packed by hack/ociimage: the
 #                                             sandbox image kubeadm names, registry.k8s.io/pause:<PauseVersion>)
@@ -61,7 +61,7 @@ pause_image() {
   echo "e2e-build: wrote $img (registry.k8s.io/pause:${ver})"
 }
 
-what=${*:-etcd kube-apiserver kube-controller-manager kubelet images e2e}
+what=${*:-etcd kube-apiserver kube-controller-manager kubelet kube-proxy images e2e}
 for w in $what; do
   case $w in
     kube-apiserver|kube-controller-manager|kubelet|kube-proxy) build "$w" "k8s.io/kubernetes/cmd/$w" ;;
