@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/moby/ipvs"
@@ -33,6 +34,23 @@ type ipvsHandle interface {
 // goroutine at a time.
 type IPVS struct {
 	h ipvsHandle
+	// sched is the virtual server's scheduler; "" is round-robin.
+	sched string
+}
+
+// IPVSSchedulers are the schedulers SetScheduler takes (github.com/moby/ipvs
+// names them; public lvscare accepts exactly these).
+var IPVSSchedulers = []string{ipvs.RoundRobin, ipvs.WeightedRoundRobin, ipvs.LeastConnection, ipvs.WeightedLeastConnection, ipvs.DestinationHashing, ipvs.SourceHashing}
+
+// SetScheduler makes Ensure program (and restore) name as the virtual
+// server's scheduler instead of round-robin. The kernel loads the
+// scheduler's module (ip_vs_<name>) on first use.
+func (b *IPVS) SetScheduler(name string) error {
+	if !slices.Contains(IPVSSchedulers, name) {
+		return fmt.Errorf("IPVS scheduler %q is not supported: use one of %s", name, strings.Join(IPVSSchedulers, ", "))
+	}
+	b.sched = name
+	return nil
 }
 
 var _ Balancer = (*IPVS)(nil)
@@ -170,18 +188,27 @@ func validateVirtualServer(vs VirtualServer) error {
 // changed real servers are handled before extra ones are removed, so the
 // virtual server never passes through an empty state.
 func (b *IPVS) Ensure(vs VirtualServer) error {
-	return ensure(b.h, vs)
+	return ensureSched(b.h, vs, b.sched)
 }
 
-func ensure(h ipvsHandle, vs VirtualServer) error {
+func ensure(h ipvsHandle, vs VirtualServer) error { return ensureSched(h, vs, "") }
+
+// ensureSched is ensure with scheduler sched ("" is round-robin).
+func ensureSched(h ipvsHandle, vs VirtualServer, sched string) error {
 	if err := validateVirtualServer(vs); err != nil {
 		return err
 	}
 	svc := toService(vs.VIP)
+	if sched != "" {
+		svc.SchedName = sched
+	}
 	cur, err := h.GetService(svc)
 	switch {
 	case isAbsent(err):
 		if err := h.NewService(svc); err != nil {
+			if svc.SchedName != ipvs.RoundRobin {
+				return fmt.Errorf("creating IPVS virtual server %s with scheduler %s: %w (the kernel needs the module ip_vs_%s: modprobe ip_vs_%s, or use --scheduler rr)", vs.VIP, svc.SchedName, err, svc.SchedName, svc.SchedName)
+			}
 			return fmt.Errorf("creating IPVS virtual server %s: %w", vs.VIP, err)
 		}
 		for _, rs := range vs.RealServers {
@@ -195,7 +222,7 @@ func ensure(h ipvsHandle, vs VirtualServer) error {
 	}
 	if cur.SchedName != svc.SchedName || cur.Flags&ipvsPersistentFlag != 0 {
 		if err := h.UpdateService(svc); err != nil {
-			return fmt.Errorf("resetting IPVS virtual server %s to round-robin without persistence (was %q, flags %#x): %w", vs.VIP, cur.SchedName, cur.Flags, err)
+			return fmt.Errorf("resetting IPVS virtual server %s to scheduler %s without persistence (was %q, flags %#x): %w", vs.VIP, svc.SchedName, cur.SchedName, cur.Flags, err)
 		}
 	}
 	dests, err := h.GetDestinations(svc)
