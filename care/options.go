@@ -440,7 +440,9 @@ func (o *Options) validateProbe(cfg *Config, fail func(string, ...any), note fun
 		case explicitCA && o.CAFile != "":
 			fail("--ca-file %q cannot be read: %v; give the cluster CA bundle or pass --health-insecure-skip-verify", o.CAFile, statErr)
 		case explicitVerify:
-			fail("--health-insecure-skip-verify=false needs a CA: %q is missing; pass --ca-file", o.CAFile)
+			// Public lvscare verifies against the system's roots then,
+			// which do not hold the cluster CA: every probe fails.
+			note("--health-insecure-skip-verify=false without a CA bundle (%s is missing): verifying against the system's roots and names, as public lvscare does; they do not hold the cluster CA, so pass --ca-file", o.CAFile)
 		default:
 			// Public lvscare never verifies; without the cluster CA we do
 			// the same rather than failing every probe.
