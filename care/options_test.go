@@ -193,3 +193,24 @@ func TestCommandPassesBackendToFactory(t *testing.T) {
 		t.Fatalf("factory got backend %q, want nftables", got)
 	}
 }
+
+func TestCheckArgs(t *testing.T) {
+	cfg, err := CheckArgs([]string{"--vs", "10.103.97.2:6443", "--rs", "10.103.97.200:6443", "--ca-file", "/nonexistent/ca.crt", "--interval", "5s"})
+	if err != nil {
+		t.Fatalf("CheckArgs looked at this machine's files: %v", err)
+	}
+	if cfg.Interval != 5*time.Second || cfg.Probe.CAFile != "/nonexistent/ca.crt" {
+		t.Fatalf("cfg %+v", cfg)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--vs", "10.103.97.2:6443", "--rs", "10.103.97.200:6443", "--rize", "2"}, "unknown flag: --rize"},
+		{[]string{"--vs", "10.103.97.2:6443", "--rs", "10.103.97.200:6443", "--backend", "nftables", "--scheduler", "lc"}, "--scheduler lc"},
+	} {
+		if _, err := CheckArgs(tc.args); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("CheckArgs(%q) = %v, want %q", tc.args, err, tc.want)
+		}
+	}
+}
