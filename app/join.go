@@ -413,6 +413,7 @@ func (inv *joinInvocation) fromConfig(cmd *cobra.Command, cfgPath string, skipFl
 			return fmt.Errorf("%s: %s document: backend: %w", cfgPath, locallbconfig.Kind, err)
 		}
 		inv.cfg.Backend = b
+		inv.cfg.Care = o.Care.Manifest()
 	}
 	if !filtered {
 		return nil
