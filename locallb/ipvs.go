@@ -116,14 +116,22 @@ func probeHandle(h interface{ GetConfig() (*ipvs.Config, error) }) (err error) {
 // Close releases the netlink socket.
 func (b *IPVS) Close() { b.h.Close() }
 
-// ipvsNetmask is what kube-proxy and ipvsadm use: only meaningful for
+// toService is the IPVS service for vip with scheduler sched ("" is
+// round-robin). The kernel finds a service by address, port and protocol,
+// so lookups and deletes may pass any scheduler; what Ensure writes and what
+// Get compares against must pass the balancer's (IPVS.sched).
+//
+// The netmask is what kube-proxy and ipvsadm use: only meaningful for
 // persistence, which we do not set, but the kernel stores it.
-func toService(vip netip.AddrPort) *ipvs.Service {
+func toService(vip netip.AddrPort, sched string) *ipvs.Service {
+	if sched == "" {
+		sched = ipvs.RoundRobin
+	}
 	s := &ipvs.Service{
 		Address:   net.IP(vip.Addr().AsSlice()),
 		Protocol:  syscall.IPPROTO_TCP,
 		Port:      vip.Port(),
-		SchedName: ipvs.RoundRobin,
+		SchedName: sched,
 	}
 	if vip.Addr().Is4() {
 		s.AddressFamily, s.Netmask = syscall.AF_INET, 0xffffffff
@@ -198,10 +206,7 @@ func ensureSched(h ipvsHandle, vs VirtualServer, sched string) error {
 	if err := validateVirtualServer(vs); err != nil {
 		return err
 	}
-	svc := toService(vs.VIP)
-	if sched != "" {
-		svc.SchedName = sched
-	}
+	svc := toService(vs.VIP, sched)
 	cur, err := h.GetService(svc)
 	switch {
 	case isAbsent(err):
@@ -271,7 +276,7 @@ func setWeight(h ipvsHandle, vip, rs netip.AddrPort, weight int) error {
 	if weight < 0 || weight > math.MaxInt32 {
 		return fmt.Errorf("real server %s of %s: weight %d out of range 0-%d", rs, vip, weight, math.MaxInt32)
 	}
-	err := h.UpdateDestination(toService(vip), toDestination(RealServer{Addr: rs, Weight: weight}))
+	err := h.UpdateDestination(toService(vip, ""), toDestination(RealServer{Addr: rs, Weight: weight}))
 	if isAbsent(err) {
 		return fmt.Errorf("setting weight of real server %s of IPVS virtual server %s: no such virtual or real server (%w); call Ensure first", rs, vip, err)
 	}
@@ -285,7 +290,7 @@ func setWeight(h ipvsHandle, vip, rs netip.AddrPort, weight int) error {
 func (b *IPVS) Delete(vip netip.AddrPort) error { return deleteService(b.h, vip) }
 
 func deleteService(h ipvsHandle, vip netip.AddrPort) error {
-	if err := h.DelService(toService(vip)); err != nil && !isAbsent(err) {
+	if err := h.DelService(toService(vip, "")); err != nil && !isAbsent(err) {
 		return fmt.Errorf("deleting IPVS virtual server %s: %w", vip, err)
 	}
 	return nil
@@ -295,7 +300,7 @@ func deleteService(h ipvsHandle, vip netip.AddrPort) error {
 func (b *IPVS) Get(vip netip.AddrPort) (VirtualServer, bool, error) { return get(b.h, vip) }
 
 func get(h ipvsHandle, vip netip.AddrPort) (VirtualServer, bool, error) {
-	svc := toService(vip)
+	svc := toService(vip, "")
 	if _, err := h.GetService(svc); isAbsent(err) {
 		return VirtualServer{}, false, nil
 	} else if err != nil {
