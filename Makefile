@@ -32,11 +32,22 @@ demo: build ## Build, show offline what the tool does (temp dir); as root, then 
 	KUBEADM=$(BIN)/kubeadm hack/demo.sh
 
 .PHONY: test
-test: unit vm-test e2e ## What CI runs: unit tests, the real-kernel tests in a VM, then end to end (root).
+test: unit race vm-test e2e ## What CI runs: unit tests, the race detector, the real-kernel tests in a VM, then end to end (root).
 
 .PHONY: unit
 unit: ## Unit, compatibility, certificate and offline tests; no root needed.
 	$(GOTEST) ./...
+
+# The packages the race detector runs on: everything but app/ (upstream's
+# whole command tree: a long -race build for little of our concurrency) and
+# the hack/ tools. The race detector needs cgo, so gcc and the C library
+# headers (Debian: gcc, libc6-dev; .ci/run installs them).
+RACE_PKGS ?= ./care/... ./locallb/... ./internal/... ./manifests/... ./app/cmd/phases/... ./app/locallbconfig/... ./cmd/lvscare/...
+
+.PHONY: race
+race: ## Go tests of the concurrent packages under the race detector (cgo; needs gcc and libc6-dev).
+	@command -v gcc >/dev/null || { echo "make race: the race detector needs cgo and gcc is missing: apt-get install gcc libc6-dev" >&2; exit 1; }
+	CGO_ENABLED=1 $(GO) test -race -trimpath -ldflags "$(LDFLAGS)" $(RACE_PKGS)
 
 .PHONY: vm-test
 vm-test: ## Real-kernel (IPVS) integration tests in a qemu VM; installs qemu and a Debian kernel if missing.

@@ -1,16 +1,19 @@
 package app
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"net/netip"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -128,6 +131,11 @@ func extendJoin(root *cobra.Command, host Host) error {
 
 	upstream := join.RunE
 	join.RunE = func(cmd *cobra.Command, args []string) error {
+		if !involvesLocalLB(cmd.Flags()) {
+			// Byte for byte upstream's join: its config parsing, errors
+			// and log lines.
+			return upstream(cmd, args)
+		}
 		inv, err := prepareJoin(cmd, args, lb, host)
 		defer inv.cleanup()
 		if err != nil {
@@ -241,55 +249,208 @@ func flagSlice(fs *pflag.FlagSet, name string) []string {
 	return v
 }
 
-// prepareJoin reads our settings, strips our phase name from --skip-phases
-// and skipPhases, and gives upstream a --config copy without our document.
-// inv.cleanup restores the flags and removes the copy; call it always.
+// joinRequest is what one join invocation says: the command line and the
+// --config file's content, already read, so resolveJoin needs no I/O.
+type joinRequest struct {
+	args  []string
+	flags joinFlags
+	// ourFlagsGiven lists which of --master, --lvscare-image and
+	// --locallb-backend were given (they cannot be mixed with --config).
+	ourFlagsGiven []string
+	controlPlane  bool
+	dryRun        bool
+	// skipPhases is --skip-phases as given; skipGiven says it was.
+	skipPhases []string
+	skipGiven  bool
+	configPath string
+	configData []byte // the --config file's content
+	// criSocket and advertise are --cri-socket and --apiserver-advertise-address.
+	criSocket, advertise string
+}
+
+// joinResolution is what the invocation means for our phase and what
+// upstream must see instead of the user's input.
+type joinResolution struct {
+	cfg  phases.LocalLBConfig
+	skip bool // --skip-phases or skipPhases names our phase
+	// upstreamSkip replaces --skip-phases for upstream when non-nil.
+	upstreamSkip []string
+	// filteredConfig replaces the --config file for upstream when non-nil.
+	filteredConfig []byte
+	// criSocket is the join's CRI socket ("" detects); advertise is a
+	// control-plane join's advertise address ("" auto-detects), given in
+	// advertiseWhere.
+	criSocket, advertise, advertiseWhere string
+}
+
+// resolveJoin is the join's input resolution as a pure function: from flags
+// and the config file's content to our phase's configuration and what
+// upstream gets (--skip-phases without our phase; a config copy without our
+// document or our phase in skipPhases).
+func resolveJoin(req joinRequest) (joinResolution, error) {
+	var res joinResolution
+	res.cfg = phases.LocalLBConfig{
+		Masters:      req.flags.masters,
+		Image:        req.flags.image,
+		SkipEtcHosts: req.flags.skipHosts,
+		Backend:      req.flags.backend,
+		ControlPlane: req.controlPlane,
+		DryRun:       req.dryRun,
+	}
+	if len(req.args) > 0 {
+		res.cfg.VIP = req.args[0]
+	}
+	res.criSocket = req.criSocket
+	res.advertise, res.advertiseWhere = req.advertise, "--"+flagAdvertise
+	upstreamSkip := req.skipPhases
+	if rest := slices.DeleteFunc(slices.Clone(req.skipPhases), isOurPhase); len(rest) != len(req.skipPhases) {
+		res.skip = true
+		res.upstreamSkip, upstreamSkip = rest, rest
+	}
+	if req.configPath != "" {
+		if len(req.ourFlagsGiven) > 0 {
+			return res, fmt.Errorf("can not mix '--config' with --%s: put the load balancer settings in a %s document (apiVersion %s) in %s; `kubeadm config print locallb-defaults` prints an example",
+				req.ourFlagsGiven[0], locallbconfig.Kind, locallbconfig.APIVersion, req.configPath)
+		}
+		if err := res.fromConfig(req, upstreamSkip); err != nil {
+			return res, err
+		}
+	}
+	if res.skip {
+		return res, nil
+	}
+	if len(res.cfg.Masters) > 0 && res.cfg.VIP == "" && !res.cfg.ControlPlane {
+		return res, fmt.Errorf("the node-local load balancer needs its VIP: give it as the api-server-endpoint argument, e.g. `kubeadm join 10.103.97.2:6443 --master ...`, or as vip in the %s document", locallbconfig.Kind)
+	}
+	return res, nil
+}
+
+// fromConfig reads our document and the JoinConfiguration from the config
+// file and decides whether upstream needs a filtered copy. upstreamSkip is
+// --skip-phases as upstream will see it.
+func (res *joinResolution) fromConfig(req joinRequest, upstreamSkip []string) error {
+	cfgPath := req.configPath
+	file, err := locallbconfig.Parse(cfgPath, req.configData)
+	if err != nil {
+		return err
+	}
+	filtered := file.Ours != nil
+	if i := file.Find("JoinConfiguration"); i >= 0 {
+		m, err := file.Fields(i)
+		if err != nil {
+			return err
+		}
+		res.advertise = ""
+		if locallbconfig.Has(m, "controlPlane") {
+			res.cfg.ControlPlane = true
+			res.advertise = locallbconfig.String(m, "controlPlane", "localAPIEndpoint", "advertiseAddress")
+		}
+		res.advertiseWhere = "controlPlane.localAPIEndpoint.advertiseAddress in " + cfgPath
+		if v, ok := m["dryRun"].(bool); ok && v {
+			res.cfg.DryRun = true
+		}
+		if res.cfg.VIP == "" {
+			res.cfg.VIP = locallbconfig.String(m, "discovery", "bootstrapToken", "apiServerEndpoint")
+		}
+		if s := locallbconfig.String(m, "nodeRegistration", "criSocket"); s != "" {
+			res.criSocket = s
+		}
+		skip := locallbconfig.StringSlice(m, "skipPhases")
+		rest := slices.DeleteFunc(slices.Clone(skip), isOurPhase)
+		switch {
+		case req.skipGiven && len(skip) > 0 && len(upstreamSkip) == 0:
+			// --skip-phases with only locallb: upstream now sees an empty
+			// flag and would fall back to the file's list, but a given
+			// flag overrides the file's list upstream: drop the list.
+			locallbconfig.SetStringSlice(m, nil, "skipPhases")
+			filtered = true
+		case len(rest) != len(skip):
+			// Upstream's runner rejects phase names it does not know.
+			if !req.skipGiven {
+				res.skip = true
+			}
+			locallbconfig.SetStringSlice(m, rest, "skipPhases")
+			filtered = true
+		}
+		if filtered {
+			if err := file.SetFields(i, m); err != nil {
+				return err
+			}
+		}
+	}
+	if o := file.Ours; o != nil {
+		if o.VIP != "" {
+			res.cfg.VIP = o.VIP
+		}
+		res.cfg.Masters = o.Masters
+		if o.Image != "" {
+			res.cfg.Image = o.Image
+		}
+		res.cfg.SkipEtcHosts = res.cfg.SkipEtcHosts || o.SkipEtcHosts
+		b, err := locallb.ParseBackend(o.Backend)
+		if err != nil {
+			return fmt.Errorf("%s: %s document: backend: %w", cfgPath, locallbconfig.Kind, err)
+		}
+		res.cfg.Backend = b
+		res.cfg.Care = o.Care.Manifest()
+	}
+	if filtered {
+		res.filteredConfig = file.UpstreamBytes()
+	}
+	return nil
+}
+
+// prepareJoin reads the command line and the --config file, resolves them
+// (resolveJoin) and applies the result for upstream: --skip-phases without
+// our phase, --config pointing at a filtered copy. inv.cleanup restores the
+// flags and removes the copy; call it always.
 func prepareJoin(cmd *cobra.Command, args []string, lb joinFlags, host Host) (*joinInvocation, error) {
 	fs := cmd.Flags()
 	inv := &joinInvocation{node: host.Node}
-	inv.cfg = phases.LocalLBConfig{
-		Masters:      lb.masters,
-		Image:        lb.image,
-		SkipEtcHosts: lb.skipHosts,
-		Backend:      lb.backend,
-		ControlPlane: flagBool(fs, flagControlPlane),
-		DryRun:       flagBool(fs, flagDryRun),
+	req := joinRequest{
+		args:         args,
+		flags:        lb,
+		controlPlane: flagBool(fs, flagControlPlane),
+		dryRun:       flagBool(fs, flagDryRun),
+		skipPhases:   flagSlice(fs, flagSkipPhases),
+		skipGiven:    flagChanged(fs, flagSkipPhases),
+		configPath:   flagString(fs, flagConfig),
+		criSocket:    flagString(fs, flagCRISocket),
+		advertise:    flagString(fs, flagAdvertise),
 	}
-	inv.criSocket = flagString(fs, flagCRISocket)
-	if len(args) > 0 {
-		inv.cfg.VIP = args[0]
-	}
-
-	skipFlagGiven := flagChanged(fs, flagSkipPhases)
-	if f := fs.Lookup(flagSkipPhases); f != nil {
-		skip := flagSlice(fs, flagSkipPhases)
-		if rest := slices.DeleteFunc(slices.Clone(skip), isOurPhase); len(rest) != len(skip) {
-			inv.skip = true
-			sv := f.Value.(pflag.SliceValue)
-			if err := sv.Replace(rest); err != nil {
-				return inv, err
-			}
-			inv.restores = append(inv.restores, func() { _ = sv.Replace(skip) })
+	for _, name := range []string{flagMaster, flagLvscareImage, flagBackend} {
+		if flagChanged(fs, name) {
+			req.ourFlagsGiven = append(req.ourFlagsGiven, name)
 		}
 	}
-
-	cfgPath := flagString(fs, flagConfig)
-	if cfgPath != "" {
-		for _, name := range []string{flagMaster, flagLvscareImage, flagBackend} {
-			if flagChanged(fs, name) {
-				return inv, fmt.Errorf("can not mix '--config' with --%s: put the load balancer settings in a %s document (apiVersion %s) in %s; `kubeadm config print locallb-defaults` prints an example",
-					name, locallbconfig.Kind, locallbconfig.APIVersion, cfgPath)
-			}
+	if req.configPath != "" && len(req.ourFlagsGiven) == 0 {
+		data, err := os.ReadFile(req.configPath)
+		if err != nil {
+			return inv, fmt.Errorf("reading the config file %s: %w", req.configPath, err)
 		}
-		if err := inv.fromConfig(cmd, cfgPath, skipFlagGiven, host); err != nil {
+		req.configData = data
+	}
+	res, err := resolveJoin(req)
+	inv.cfg, inv.skip = res.cfg, res.skip
+	inv.criSocket, inv.advertise, inv.advertiseWhere = res.criSocket, res.advertise, res.advertiseWhere
+	if res.upstreamSkip != nil {
+		sv := fs.Lookup(flagSkipPhases).Value.(pflag.SliceValue)
+		if rerr := sv.Replace(res.upstreamSkip); rerr != nil {
+			return inv, rerr
+		}
+		original := req.skipPhases
+		inv.restores = append(inv.restores, func() { _ = sv.Replace(original) })
+	}
+	if err != nil {
+		return inv, err
+	}
+	if res.filteredConfig != nil {
+		if err := inv.useFilteredCopy(fs.Lookup(flagConfig), req.configPath, res.filteredConfig, host); err != nil {
 			return inv, err
 		}
 	}
 	if inv.skip {
 		return inv, nil
-	}
-	if len(inv.cfg.Masters) > 0 && inv.cfg.VIP == "" && !inv.cfg.ControlPlane {
-		return inv, fmt.Errorf("the node-local load balancer needs its VIP: give it as the api-server-endpoint argument, e.g. `kubeadm join 10.103.97.2:6443 --master ...`, or as vip in the %s document", locallbconfig.Kind)
 	}
 	// One read of kubeadm-config serves both the address check (through a
 	// master, before anything changes) and the lvscare image; the image
@@ -323,12 +484,6 @@ func prepareJoin(cmd *cobra.Command, args []string, lb joinFlags, host Host) (*j
 		}
 	}
 	if inv.cfg.ControlPlane {
-		switch {
-		case cfgPath == "":
-			inv.advertise, inv.advertiseWhere = flagString(fs, flagAdvertise), "--"+flagAdvertise
-		case inv.advertiseWhere == "":
-			inv.advertiseWhere = "controlPlane.localAPIEndpoint.advertiseAddress in " + cfgPath
-		}
 		if a, ok := resolveAdvertise(inv.advertise); ok {
 			what := "this node's advertise address, " + inv.advertiseWhere
 			if inv.advertise == "" {
@@ -340,85 +495,53 @@ func prepareJoin(cmd *cobra.Command, args []string, lb joinFlags, host Host) (*j
 	return inv, nil
 }
 
-func isOurPhase(name string) bool {
-	return strings.EqualFold(strings.TrimSpace(name), phases.LocalLBName)
+// isOurPhase matches exactly, as upstream's runner matches phase names.
+func isOurPhase(name string) bool { return name == phases.LocalLBName }
+
+// involvesLocalLB reports whether a join concerns the locallb phase: one of
+// our flags is given, --skip-phases names the phase, it is a control-plane
+// join (checked against the cluster's subnets, issue 17), or the --config
+// file holds our document, names the phase in skipPhases or joins a control
+// plane. Otherwise join is left to upstream alone.
+func involvesLocalLB(fs *pflag.FlagSet) bool {
+	for _, name := range []string{flagMaster, flagLvscareImage, flagSkipEtcHosts, flagBackend, flagControlPlane} {
+		if flagChanged(fs, name) {
+			return true
+		}
+	}
+	if slices.ContainsFunc(flagSlice(fs, flagSkipPhases), isOurPhase) {
+		return true
+	}
+	path := flagString(fs, flagConfig)
+	if path == "" {
+		return false
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false // upstream reports it, in its words
+	}
+	return configInvolvesLocalLB(path, data)
 }
 
-// fromConfig reads our document and the JoinConfiguration from the --config
-// file and, when upstream must not see something in it, points --config at
-// a filtered copy.
-func (inv *joinInvocation) fromConfig(cmd *cobra.Command, cfgPath string, skipFlagGiven bool, host Host) error {
-	data, err := os.ReadFile(cfgPath)
+// configInvolvesLocalLB: a file that mentions our API group or kind is
+// ours to parse (even when malformed, so the error names our document);
+// any other file only when it parses and its JoinConfiguration skips our
+// phase or joins a control plane. Files upstream would reject go to
+// upstream untouched.
+func configInvolvesLocalLB(path string, data []byte) bool {
+	if bytes.Contains(data, []byte(locallbconfig.Group)) || bytes.Contains(data, []byte(locallbconfig.Kind)) {
+		return true
+	}
+	file, err := locallbconfig.Parse(path, data)
 	if err != nil {
-		return fmt.Errorf("reading the config file %s: %w", cfgPath, err)
+		return false
 	}
-	file, err := locallbconfig.Parse(cfgPath, data)
-	if err != nil {
-		return err
+	i := file.Find("JoinConfiguration")
+	if i < 0 {
+		return false
 	}
-	filtered := file.Ours != nil
-	if i := file.Find("JoinConfiguration"); i >= 0 {
-		m, err := file.Fields(i)
-		if err != nil {
-			return err
-		}
-		if locallbconfig.Has(m, "controlPlane") {
-			inv.cfg.ControlPlane = true
-			inv.advertise = locallbconfig.String(m, "controlPlane", "localAPIEndpoint", "advertiseAddress")
-		}
-		inv.advertiseWhere = "controlPlane.localAPIEndpoint.advertiseAddress in " + cfgPath
-		if v, ok := m["dryRun"].(bool); ok && v {
-			inv.cfg.DryRun = true
-		}
-		if inv.cfg.VIP == "" {
-			inv.cfg.VIP = locallbconfig.String(m, "discovery", "bootstrapToken", "apiServerEndpoint")
-		}
-		if s := locallbconfig.String(m, "nodeRegistration", "criSocket"); s != "" {
-			inv.criSocket = s
-		}
-		skip := locallbconfig.StringSlice(m, "skipPhases")
-		rest := slices.DeleteFunc(slices.Clone(skip), isOurPhase)
-		switch {
-		case skipFlagGiven && len(skip) > 0 && len(flagSlice(cmd.Flags(), flagSkipPhases)) == 0:
-			// --skip-phases with only locallb: upstream now sees an empty
-			// flag and would fall back to the file's list, but a given
-			// flag overrides the file's list upstream: drop the list.
-			locallbconfig.SetStringSlice(m, nil, "skipPhases")
-			filtered = true
-		case len(rest) != len(skip):
-			// Upstream's runner rejects phase names it does not know.
-			if !skipFlagGiven {
-				inv.skip = true
-			}
-			locallbconfig.SetStringSlice(m, rest, "skipPhases")
-			filtered = true
-		}
-		if filtered {
-			if err := file.SetFields(i, m); err != nil {
-				return err
-			}
-		}
-	}
-	if o := file.Ours; o != nil {
-		if o.VIP != "" {
-			inv.cfg.VIP = o.VIP
-		}
-		inv.cfg.Masters = o.Masters
-		if o.Image != "" {
-			inv.cfg.Image = o.Image
-		}
-		inv.cfg.SkipEtcHosts = inv.cfg.SkipEtcHosts || o.SkipEtcHosts
-		b, err := locallb.ParseBackend(o.Backend)
-		if err != nil {
-			return fmt.Errorf("%s: %s document: backend: %w", cfgPath, locallbconfig.Kind, err)
-		}
-		inv.cfg.Backend = b
-		inv.cfg.Care = o.Care.Manifest()
-	}
-	if !filtered {
-		return nil
-	}
-	return inv.useFilteredCopy(cmd.Flags().Lookup(flagConfig), cfgPath, file.UpstreamBytes(), host)
+	m, err := file.Fields(i)
+	return err == nil && (slices.ContainsFunc(locallbconfig.StringSlice(m, "skipPhases"), isOurPhase) || locallbconfig.Has(m, "controlPlane"))
 }
 
 // useFilteredCopy writes data to a private temporary file with cfgPath's
@@ -429,6 +552,7 @@ func (inv *joinInvocation) useFilteredCopy(f *pflag.Flag, cfgPath string, data [
 		return fmt.Errorf("creating a temporary directory for the filtered %s: %w", cfgPath, err)
 	}
 	inv.restores = append(inv.restores, func() { os.RemoveAll(dir) })
+	inv.restores = append(inv.restores, removeOnSignal(dir))
 	copyPath := filepath.Join(dir, filepath.Base(cfgPath))
 	if err := os.WriteFile(copyPath, data, 0o600); err != nil {
 		return fmt.Errorf("writing the filtered copy of %s: %w", cfgPath, err)
@@ -439,6 +563,37 @@ func (inv *joinInvocation) useFilteredCopy(f *pflag.Flag, cfgPath string, data [
 	}
 	inv.restores = append(inv.restores, func() { _ = f.Value.Set(old) })
 	return nil
+}
+
+// removeOnSignal removes dir (the filtered copy holds the bootstrap token)
+// when the process is interrupted or terminated before the normal cleanup,
+// then lets the signal take its default course, so the exit status is
+// what it would have been. The returned func stops watching.
+func removeOnSignal(dir string) (stop func()) {
+	sigs := make(chan os.Signal, 1)
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT} {
+		// Notify would re-enable an ignored signal (nohup's SIGHUP, a
+		// background job's SIGINT): leave those ignored, as upstream does.
+		if !signal.Ignored(sig) {
+			signal.Notify(sigs, sig)
+		}
+	}
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-sigs:
+			os.RemoveAll(dir)
+			signal.Reset(sig)
+			if s, ok := sig.(syscall.Signal); ok {
+				_ = syscall.Kill(os.Getpid(), s)
+			}
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(sigs)
+		close(done)
+	}
 }
 
 // clusterRequestTimeout bounds each request for the cluster configuration.

@@ -2,16 +2,18 @@ package app
 
 import (
 	"flag"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/sealkube/kubeadm/app/locallbconfig"
+	"github.com/sealkube/kubeadm/internal/testenv"
 	"github.com/sealkube/kubeadm/manifests"
 )
 
-var updateGolden = flag.Bool("update-locallb-defaults", false, "rewrite testdata/locallb-defaults.golden")
+var updateGolden = flag.Bool("update", false, "rewrite golden files (testdata/locallb-defaults.golden)")
 
 const joinConfigCare = `apiVersion: kubeadm.k8s.io/v1beta4
 kind: JoinConfiguration
@@ -92,23 +94,6 @@ func TestConfigPrintLocalLBDefaultsGolden(t *testing.T) {
 	if err := root.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "locallb-defaults.golden")
-	if *updateGolden {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, []byte(out.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Skipf("wrote %s", golden)
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (go test ./app/ -run TestConfigPrintLocalLBDefaultsGolden -update-locallb-defaults writes it)", err)
-	}
-	if out.String() != string(want) {
-		t.Fatalf("output differs from %s (-update-locallb-defaults to accept):\n%s", golden, out.String())
-	}
 	f, err := locallbconfig.Parse("defaults.yaml", []byte(out.String()))
 	if err != nil || f.Ours == nil || f.Ours.Care == nil {
 		t.Fatalf("the printed document does not parse with a care section: %v %+v", err, f)
@@ -117,4 +102,8 @@ func TestConfigPrintLocalLBDefaultsGolden(t *testing.T) {
 	if c.HealthPath != "/healthz" {
 		t.Errorf("care.healthPath = %q", c.HealthPath)
 	}
+	if _, err := manifests.Render(manifests.Options{VIP: netip.MustParseAddrPort(f.Ours.VIP), Masters: []netip.AddrPort{netip.MustParseAddrPort(f.Ours.Masters[0])}, Care: c}); err != nil {
+		t.Errorf("the printed document's care section does not render: %v", err)
+	}
+	testenv.Golden(t, filepath.Join("testdata", "locallb-defaults.golden"), []byte(out.String()), *updateGolden, "./app/")
 }

@@ -22,6 +22,7 @@ import (
 	kubeadmcmd "k8s.io/kubernetes/cmd/kubeadm/app/cmd"
 
 	"github.com/sealkube/kubeadm/app/cmd/phases"
+	"github.com/sealkube/kubeadm/internal/testenv"
 	"github.com/sealkube/kubeadm/locallb"
 )
 
@@ -39,11 +40,11 @@ func TestIntegrationJoinNFTablesOnHost(t *testing.T) {
 		t.Skip("integration test: skipped under -short")
 	}
 	if os.Geteuid() != 0 {
-		t.Skip("needs root for a private network namespace: run `make unit` as root")
+		testenv.Unavailable(t, "needs root for a private network namespace: run `make unit` as root")
 	}
 	unshare, err := exec.LookPath("unshare")
 	if err != nil {
-		t.Skip("needs unshare(1) from util-linux for a private network namespace")
+		testenv.Unavailable(t, "needs unshare(1) from util-linux for a private network namespace")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -57,7 +58,7 @@ func TestIntegrationJoinNFTablesOnHost(t *testing.T) {
 		t.Fatalf("scenario failed: %v", err)
 	}
 	if strings.Contains(out.String(), "--- SKIP") {
-		t.Skipf("scenario skipped (see its output above)")
+		testenv.Unavailable(t, "scenario skipped (see its output above)")
 	}
 }
 
@@ -67,7 +68,7 @@ func TestJoinNFTablesScenario(t *testing.T) {
 		t.Skip("runs only as the child of TestIntegrationJoinNFTablesOnHost")
 	}
 	if probe, err := locallb.NewNFTables(locallb.NFTablesOptions{}); err != nil {
-		t.Skipf("this kernel has no usable nf_tables: %v", err)
+		testenv.Unavailable(t, "this kernel has no usable nf_tables: %v", err)
 	} else {
 		probe.Close()
 	}

@@ -1,25 +1,34 @@
 package app
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"os"
+	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"k8s.io/klog/v2"
 
 	kubeadmcmd "k8s.io/kubernetes/cmd/kubeadm/app/cmd"
 
 	"github.com/sealkube/kubeadm/app/cmd/phases"
+	"github.com/sealkube/kubeadm/app/locallbconfig"
 	"github.com/sealkube/kubeadm/locallb"
 	"github.com/sealkube/kubeadm/locallb/fake"
 	"github.com/sealkube/kubeadm/manifests"
@@ -35,10 +44,13 @@ type fakeJoin struct {
 	routes   *fake.Routes
 	backends []locallb.Backend // what OpenKernel was asked for
 	// What upstream's join saw when it ran.
-	upstreamRan   bool
-	upstreamSkip  []string
-	upstreamCfg   string // content of the --config file upstream was given
-	upstreamSawLB bool   // the virtual server existed when upstream ran
+	upstreamRan  bool
+	upstreamSkip []string
+	upstreamCfg  string // content of the --config file upstream was given
+	upstreamPath string // the --config path upstream was given
+	// upstreamHook, when set, runs at the end of upstream's join.
+	upstreamHook  func()
+	upstreamSawLB bool // the virtual server existed when upstream ran
 	upstreamErr   error
 	// The cluster's subnets as the address check reads them.
 	networking    phases.Networking
@@ -64,6 +76,7 @@ func newFakeJoin(t *testing.T) *fakeJoin {
 		HostsPath:         filepath.Join(dir, "hosts"),
 		StatePath:         filepath.Join(dir, "state.json"),
 		KubeletKubeconfig: filepath.Join(dir, "kubelet.conf"),
+		CareQuiet:         5 * time.Millisecond,
 		OpenKernel: func(b locallb.Backend) (phases.Kernel, error) {
 			f.backends = append(f.backends, b)
 			return phases.Kernel{Backend: b, Balancer: f.balancer, Routes: f.routes}, nil
@@ -84,6 +97,7 @@ func newFakeJoin(t *testing.T) *fakeJoin {
 		f.upstreamRan = true
 		f.upstreamSkip, _ = cmd.Flags().GetStringSlice("skip-phases")
 		if p, _ := cmd.Flags().GetString("config"); p != "" {
+			f.upstreamPath = p
 			b, err := os.ReadFile(p)
 			if err != nil {
 				t.Errorf("upstream's --config %s: %v", p, err)
@@ -91,6 +105,9 @@ func newFakeJoin(t *testing.T) *fakeJoin {
 			f.upstreamCfg = string(b)
 		}
 		_, f.upstreamSawLB, _ = f.balancer.Get(netip.MustParseAddrPort(seedVIP))
+		if f.upstreamHook != nil {
+			f.upstreamHook()
+		}
 		return f.upstreamErr
 	}
 	if err := extendJoin(f.root, Host{Node: f.node, TempDir: t.TempDir()}); err != nil {
@@ -528,6 +545,225 @@ func TestClusterImageRepository(t *testing.T) {
 			}
 			if err != nil || got != tc.want {
 				t.Fatalf("imageRepository = %q, %v; want %q", got, err, tc.want)
+			}
+		})
+	}
+}
+
+// captureKlog sends klog's output at verbosity v to a buffer for the test.
+func captureKlog(t *testing.T, v string) *bytes.Buffer {
+	t.Helper()
+	fs := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(fs)
+	old := map[string]string{}
+	for name, val := range map[string]string{"v": v, "logtostderr": "false", "alsologtostderr": "false", "stderrthreshold": "FATAL"} {
+		old[name] = fs.Lookup(name).Value.String()
+		if err := fs.Set(name, val); err != nil {
+			t.Fatal(err)
+		}
+	}
+	buf := &bytes.Buffer{}
+	klog.SetOutput(buf)
+	t.Cleanup(func() {
+		klog.Flush()
+		klog.SetOutput(os.Stderr)
+		for name, val := range old {
+			_ = fs.Set(name, val)
+		}
+	})
+	return buf
+}
+
+// Without --master and without our document or phase name, join is
+// upstream's alone: upstream parses --config (malformed files get its
+// error, not ours), sees --skip-phases unchanged (it matches phase names
+// exactly, so LocalLB is not our phase), and we log nothing, even at -v=1.
+func TestJoinWithoutMasterIsUpstreams(t *testing.T) {
+	klogs := captureKlog(t, "1")
+	malformed := writeConfig(t, "apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ndiscovery: [\n")
+	unknownField := writeConfig(t, "apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\nmastres: [10.0.0.1]\n")
+	tests := []struct {
+		name     string
+		args     []string
+		wantCfg  string
+		wantSkip []string
+	}{
+		{"plain", []string{"join", seedVIP, "--token", "abcdef.0123456789abcdef"}, "", nil},
+		{"malformed config", []string{"join", "--config", malformed}, malformed, nil},
+		{"config with an unknown field", []string{"join", "--config", unknownField}, unknownField, nil},
+		{"skip-phases in another case", []string{"join", seedVIP, "--token", "abcdef.0123456789abcdef", "--skip-phases", "LocalLB,preflight"}, "", []string{"LocalLB", "preflight"}},
+		{"skip-phases with spaces", []string{"join", seedVIP, "--token", "abcdef.0123456789abcdef", "--skip-phases", " locallb"}, "", []string{" locallb"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeJoin(t)
+			if err := f.run(tt.args...); err != nil {
+				t.Fatalf("%v\n%s", err, f.out)
+			}
+			if !f.upstreamRan || f.touched(t) || len(f.backends) != 0 || f.out.Len() != 0 {
+				t.Errorf("upstream ran=%v; node touched=%v; kernel opened %d times; output %q", f.upstreamRan, f.touched(t), len(f.backends), f.out)
+			}
+			if f.upstreamPath != tt.wantCfg {
+				t.Errorf("upstream got --config %q, want %q untouched", f.upstreamPath, tt.wantCfg)
+			}
+			if tt.wantSkip != nil && !slices.Equal(f.upstreamSkip, tt.wantSkip) {
+				t.Errorf("upstream saw --skip-phases %q, want %q", f.upstreamSkip, tt.wantSkip)
+			}
+		})
+	}
+	klog.Flush()
+	if strings.Contains(klogs.String(), "locallb") {
+		t.Errorf("-v=1 logged our lines:\n%s", klogs)
+	}
+}
+
+const signalChildEnv = "KUBEADM_TEST_SIGNAL_CHILD"
+
+// Interrupting join while upstream runs (Ctrl-C) must not leave the
+// filtered copy of --config, which holds the bootstrap token, in /tmp.
+func TestJoinFilteredConfigRemovedOnSignal(t *testing.T) {
+	if os.Getenv(signalChildEnv) == "1" {
+		// The child: join with our document; upstream's join announces the
+		// copy it was given and waits for the signal.
+		f := newFakeJoin(t)
+		f.upstreamHook = func() {
+			fmt.Printf("UPSTREAM %s\n", f.upstreamPath)
+			select {}
+		}
+		if os.Getenv(signalChildEnv+"_IGNORE") != "" {
+			signal.Ignore(syscall.SIGHUP) // as under nohup
+		}
+		cfg := writeConfig(t, strings.Replace(joinConfigWithDoc, "- locallb\n", "", 1))
+		err := f.run("join", "--config", cfg)
+		t.Fatalf("join returned %v without being interrupted", err)
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestJoinFilteredConfigRemovedOnSignal$")
+			cmd.Env = append(os.Environ(), signalChildEnv+"=1", "TMPDIR="+t.TempDir())
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd.Stderr = os.Stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			var copyPath string
+			sc := bufio.NewScanner(out)
+			for sc.Scan() {
+				if p, ok := strings.CutPrefix(sc.Text(), "UPSTREAM "); ok {
+					copyPath = p
+					break
+				}
+			}
+			if copyPath == "" {
+				_ = cmd.Process.Kill()
+				_ = cmd.Wait()
+				t.Fatal("the child never reached upstream's join")
+			}
+			if !strings.Contains(copyPath, "kubeadm-locallb-") {
+				t.Fatalf("upstream was given %s, not a filtered copy", copyPath)
+			}
+			if _, err := os.Stat(copyPath); err != nil {
+				t.Fatalf("the filtered copy is missing while upstream runs: %v", err)
+			}
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			go func() { _, _ = io.Copy(io.Discard, out) }()
+			err = cmd.Wait()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != sig {
+				t.Errorf("child ended with %v, want death by %v as without our handler", err, sig)
+			}
+			if _, err := os.Stat(filepath.Dir(copyPath)); !os.IsNotExist(err) {
+				t.Errorf("the filtered copy's directory %s survived %v: %v", filepath.Dir(copyPath), sig, err)
+			}
+		})
+	}
+
+	// Under nohup (SIGHUP ignored) a hangup must not end the join.
+	t.Run("ignored hangup", func(t *testing.T) {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestJoinFilteredConfigRemovedOnSignal$")
+		cmd.Env = append(os.Environ(), signalChildEnv+"=1", signalChildEnv+"_IGNORE=1", "TMPDIR="+t.TempDir())
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+		var copyPath string
+		sc := bufio.NewScanner(out)
+		for copyPath == "" && sc.Scan() {
+			copyPath, _ = strings.CutPrefix(sc.Text(), "UPSTREAM ")
+		}
+		if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan struct{})
+		go func() { _, _ = io.Copy(io.Discard, out); close(exited) }()
+		select {
+		case <-exited:
+			t.Fatal("an ignored SIGHUP ended the join")
+		case <-time.After(300 * time.Millisecond):
+		}
+		// Still running, so upstream still needs its config.
+		if _, err := os.Stat(copyPath); err != nil {
+			t.Errorf("an ignored SIGHUP removed the filtered copy upstream still reads: %v", err)
+		}
+	})
+}
+
+// resolveJoin is pure: flags and the config file's content in, our phase's
+// configuration and what upstream must see out.
+func TestResolveJoin(t *testing.T) {
+	flags := joinFlags{image: manifests.DefaultImage, backend: locallb.DefaultBackend}
+	withMasters := flags
+	withMasters.masters = []string{"10.103.97.200:6443"}
+	doc := strings.Replace(joinConfigWithDoc, "- locallb\n", "", 1)
+	tests := []struct {
+		name         string
+		req          joinRequest
+		wantVIP      string
+		wantMasters  int
+		wantSkip     bool
+		wantUpstream []string // nil: --skip-phases untouched
+		wantFiltered bool
+		wantErr      string
+	}{
+		{name: "flags", req: joinRequest{args: []string{seedVIP}, flags: withMasters}, wantVIP: seedVIP, wantMasters: 1},
+		{name: "no VIP", req: joinRequest{flags: withMasters}, wantErr: "needs its VIP"},
+		{name: "skip-phases locallb", req: joinRequest{args: []string{seedVIP}, flags: withMasters, skipPhases: []string{"locallb", "preflight"}, skipGiven: true},
+			wantVIP: seedVIP, wantMasters: 1, wantSkip: true, wantUpstream: []string{"preflight"}},
+		{name: "skip-phases LocalLB is not ours", req: joinRequest{args: []string{seedVIP}, flags: withMasters, skipPhases: []string{"LocalLB"}, skipGiven: true},
+			wantVIP: seedVIP, wantMasters: 1},
+		{name: "document", req: joinRequest{flags: flags, configPath: "k.yaml", configData: []byte(doc)}, wantVIP: seedVIP, wantMasters: 2, wantFiltered: true},
+		{name: "skipPhases locallb in the file", req: joinRequest{flags: flags, configPath: "k.yaml", configData: []byte(joinConfigWithDoc)},
+			wantVIP: seedVIP, wantMasters: 2, wantSkip: true, wantFiltered: true},
+		{name: "--master with --config", req: joinRequest{flags: withMasters, ourFlagsGiven: []string{flagMaster}, configPath: "k.yaml"}, wantErr: "can not mix '--config' with --master"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := resolveJoin(tt.req)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.cfg.VIP != tt.wantVIP || len(res.cfg.Masters) != tt.wantMasters || res.skip != tt.wantSkip ||
+				!slices.Equal(res.upstreamSkip, tt.wantUpstream) || (res.upstreamSkip == nil) != (tt.wantUpstream == nil) ||
+				(res.filteredConfig != nil) != tt.wantFiltered {
+				t.Errorf("got cfg %+v skip=%v upstreamSkip=%q filtered=%v", res.cfg, res.skip, res.upstreamSkip, res.filteredConfig != nil)
+			}
+			if res.filteredConfig != nil && strings.Contains(string(res.filteredConfig), locallbconfig.Kind) {
+				t.Errorf("the filtered config still holds our document:\n%s", res.filteredConfig)
 			}
 		})
 	}

@@ -48,6 +48,9 @@ func clusterNetworking(fs *pflag.FlagSet, cfgPath, joinEndpoint, kubeletConf, te
 		if err != nil {
 			return phases.Networking{}, err
 		}
+		if kc == nil && cfgPath == "" && flagString(fs, flagToken) == "" && flagString(fs, flagDiscToken) == "" && flagString(fs, flagDiscFile) == "" {
+			return phases.Networking{}, phases.ErrNoClusterCredentials
+		}
 		if kc == nil {
 			if kc, err = bootstrapKubeconfig(fs, cfgPath, joinEndpoint, via, tempDir); err != nil {
 				return phases.Networking{}, err

@@ -198,7 +198,7 @@ func (d *Daemon) restore(desired, applied locallb.VirtualServer) locallb.Virtual
 		d.balancerErr("get", err)
 		return applied
 	}
-	if found && SameVirtualServer(got, desired) {
+	if found && len(got.Deviations) == 0 && SameVirtualServer(got, desired) {
 		return desired
 	}
 	if err := d.lb.Ensure(desired); err != nil {
@@ -211,7 +211,7 @@ func (d *Daemon) restore(desired, applied locallb.VirtualServer) locallb.Virtual
 		d.metrics.restored(d.cfg.VIP)
 		if ok, n := d.limit.allow("restore"); ok {
 			d.log.Warn("virtual server was deleted or changed outside lvscare; restored it",
-				"vs", d.cfg.VIP, "found", found, "had", got.RealServers, "suppressed", n)
+				"vs", d.cfg.VIP, "found", found, "had", got.RealServers, "changed", got.Deviations, "suppressed", n)
 		}
 	}
 	return desired
@@ -241,15 +241,10 @@ func (d *Daemon) record(core *Core, r probeResult) {
 		return
 	}
 	d.metrics.transition(d.cfg.VIP, tr)
-	key := "transition " + r.rs.String()
-	ok, suppressed := d.limit.allow(key)
-	if !ok {
-		return
-	}
+	// Every state change is logged: each one changes the kernel, and the
+	// rise/fall thresholds already bound how often a server can flap.
+	// Only repeats (balancer errors, restores) go through the limiter.
 	attrs := []any{"vs", d.cfg.VIP, "rs", tr.Server, "from", tr.From.String(), "to", tr.To.String()}
-	if suppressed > 0 {
-		attrs = append(attrs, "suppressed", suppressed)
-	}
 	switch tr.To {
 	case Active:
 		d.log.Info("real server healthy again; added back", append(attrs, "rise", d.cfg.Rise)...)
@@ -297,7 +292,9 @@ func errString(err error) string {
 }
 
 // limiter lets burst messages per key through in each window and counts
-// the rest, so a flapping server or a broken kernel cannot flood the log.
+// the rest, so a repeated failure (a broken kernel, something deleting the
+// virtual server over and over) cannot flood the log. State changes do not
+// go through it.
 type limiter struct {
 	mu     sync.Mutex
 	window time.Duration

@@ -22,17 +22,28 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 const waitLimit = 10 * time.Second
 
+// timeScale stretches the daemon's timing in these tests under the race
+// detector, which makes a probe (a cold TLS handshake included) several
+// times slower: the same sequence of states happens, with the same
+// headroom between a probe's duration and its timeout.
+var timeScale = func() time.Duration {
+	if raceEnabled {
+		return 4
+	}
+	return 1
+}()
+
 // fastConfig keeps the integration tests quick: the logic is the same as
 // with the defaults, only scaled down.
 func fastConfig(vip netip.AddrPort, masters ...*testMaster) Config {
 	cfg := Config{
 		VIP:           vip,
-		Interval:      100 * time.Millisecond,
-		RetryInterval: 20 * time.Millisecond,
-		RestorePeriod: 20 * time.Millisecond,
+		Interval:      100 * time.Millisecond * timeScale,
+		RetryInterval: 20 * time.Millisecond * timeScale,
+		RestorePeriod: 20 * time.Millisecond * timeScale,
 		Rise:          2,
 		Fall:          2,
-		Probe:         ProbeConfig{Scheme: "https", Path: "/healthz", Timeout: 60 * time.Millisecond, InsecureSkipVerify: true},
+		Probe:         ProbeConfig{Scheme: "https", Path: "/healthz", Timeout: 60 * time.Millisecond * timeScale, InsecureSkipVerify: true},
 	}
 	for _, m := range masters {
 		cfg.RealServers = append(cfg.RealServers, m.addr)
@@ -108,6 +119,13 @@ func weightIs(lb *memBalancer, rs netip.AddrPort, want int) func() bool {
 	}
 }
 
+// probedUp: the last probe of m passed.
+func probedUp(r *running, m *testMaster) func() bool {
+	return func() bool {
+		return testutil.ToFloat64(r.metrics.up.WithLabelValues(vip.String(), m.addr.String())) == 1
+	}
+}
+
 func absent(lb *memBalancer, rs netip.AddrPort) func() bool {
 	return func() bool {
 		ws := lb.weights(vip)
@@ -130,11 +148,23 @@ func TestDaemonRemovesAndReaddsAFailingMaster(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			ms := []*testMaster{newTestMaster(t), newTestMaster(t), newTestMaster(t)}
+			// The process's first TLS handshakes pay one-time crypto set-up,
+			// many times slower under -race: pay it before the daemon's
+			// first probes, whose timeout is tight.
+			for _, m := range ms {
+				warmTLS(t, m)
+			}
 			lb := newMemBalancer()
 			r := startDaemon(t, fastConfig(vip, ms...), lb)
 			for _, m := range ms {
-				eventually(t, waitLimit, "master active at start", weightIs(lb, m.addr, 1))
+				// Active with a passed probe: the start is over (weight 1
+				// alone holds before the first probe), and the healthy
+				// masters' probes reuse a warm connection from here on.
+				eventually(t, waitLimit, "master active and probed healthy at start", func() bool {
+					return weightIs(lb, m.addr, 1)() && probedUp(r, m)()
+				})
 			}
+			removedBefore := testutil.ToFloat64(r.metrics.transitions.WithLabelValues(vip.String(), ms[0].addr.String(), "removed"))
 			tc.fail(ms[0])
 			eventually(t, waitLimit, "failing master removed", absent(lb, ms[0].addr))
 			for _, m := range ms[1:] {
@@ -144,8 +174,8 @@ func TestDaemonRemovesAndReaddsAFailingMaster(t *testing.T) {
 			}
 			tc.recover(ms[0])
 			eventually(t, waitLimit, "recovered master added back", weightIs(lb, ms[0].addr, 1))
-			if got := testutil.ToFloat64(r.metrics.transitions.WithLabelValues(vip.String(), ms[0].addr.String(), "removed")); got != 1 {
-				t.Errorf("removed transitions of %s = %v, want 1", ms[0].addr, got)
+			if got := testutil.ToFloat64(r.metrics.transitions.WithLabelValues(vip.String(), ms[0].addr.String(), "removed")) - removedBefore; got != 1 {
+				t.Errorf("removed transitions of %s caused by the fault = %v, want 1", ms[0].addr, got)
 			}
 			logs := r.logs.String()
 			for _, want := range []string{"draining it (weight 0)", "removed it", "added back"} {
@@ -161,7 +191,7 @@ func TestDaemonDrainsBeforeDeleting(t *testing.T) {
 	ms := []*testMaster{newTestMaster(t), newTestMaster(t)}
 	lb := newMemBalancer()
 	cfg := fastConfig(vip, ms...)
-	cfg.Interval = 500 * time.Millisecond // a visible drain period
+	cfg.Interval = 500 * time.Millisecond * timeScale // a visible drain period
 	startDaemon(t, cfg, lb)
 	eventually(t, waitLimit, "master active at start", weightIs(lb, ms[0].addr, 1))
 	ms[0].setStatus(503)
@@ -361,4 +391,41 @@ func vsOf(rs ...netip.AddrPort) (vs locallbVS) {
 		vs.RealServers = append(vs.RealServers, locallbRS{Addr: a, Weight: 1})
 	}
 	return vs
+}
+
+// A scheduler, forwarding method or persistence changed outside the daemon
+// is repaired like a deleted virtual server.
+func TestDaemonRepairsChangedSettings(t *testing.T) {
+	ms := []*testMaster{newTestMaster(t), newTestMaster(t)}
+	lb := newMemBalancer()
+	r := startDaemon(t, fastConfig(vip, ms...), lb)
+	for _, m := range ms {
+		eventually(t, waitLimit, "master active at start", weightIs(lb, m.addr, 1))
+	}
+	lb.tamper(vip, "scheduler wlc")
+	eventually(t, waitLimit, "scheduler repaired", func() bool { return len(lb.deviations(vip)) == 0 })
+	eventually(t, waitLimit, "repair logged", func() bool { return strings.Contains(r.logs.String(), "scheduler wlc") })
+}
+
+// Every state change is logged; the rate limit applies to repeats only
+// (balancer errors, restores). A server that fails and recovers three
+// times within the limiter's window has three "added back" lines.
+func TestDaemonLogsEveryStateChange(t *testing.T) {
+	ms := []*testMaster{newTestMaster(t), newTestMaster(t)}
+	lb := newMemBalancer()
+	r := startDaemon(t, fastConfig(vip, ms...), lb)
+	eventually(t, waitLimit, "master active at start", weightIs(lb, ms[0].addr, 1))
+	const cycles = 3
+	for range cycles {
+		ms[0].setStatus(500)
+		eventually(t, waitLimit, "failing master removed", absent(lb, ms[0].addr))
+		ms[0].setStatus(200)
+		eventually(t, waitLimit, "recovered master added back", weightIs(lb, ms[0].addr, 1))
+	}
+	logs := r.logs.String()
+	for _, line := range []string{"added back", "draining it (weight 0)", "still failing; removed it"} {
+		if got := strings.Count(logs, line); got != cycles {
+			t.Errorf("%d lines with %q, want %d (one per state change):\n%s", got, line, cycles, logs)
+		}
+	}
 }

@@ -88,7 +88,24 @@ func (m *memBalancer) Get(vip netip.AddrPort) (locallb.VirtualServer, bool, erro
 	if !ok {
 		return locallb.VirtualServer{}, false, nil
 	}
-	return locallb.VirtualServer{VIP: v.VIP, RealServers: slices.Clone(v.RealServers)}, true, nil
+	return locallb.VirtualServer{VIP: v.VIP, RealServers: slices.Clone(v.RealServers), Deviations: slices.Clone(v.Deviations)}, true, nil
+}
+
+// tamper changes a setting behind the daemon's back (e.g. "scheduler
+// wlc"), as an admin with ipvsadm would; Ensure resets it.
+func (m *memBalancer) tamper(vip netip.AddrPort, deviation string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v := m.vs[vip]
+	v.Deviations = append(v.Deviations, deviation)
+	m.vs[vip] = v
+}
+
+// deviations returns what tamper set and Ensure has not reset yet.
+func (m *memBalancer) deviations(vip netip.AddrPort) []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.vs[vip].Deviations)
 }
 
 // weights returns rs→weight of vip, nil when absent.

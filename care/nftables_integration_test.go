@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/vishvananda/netns"
 
+	"github.com/sealkube/kubeadm/internal/testenv"
 	"github.com/sealkube/kubeadm/locallb"
 )
 
@@ -49,7 +50,7 @@ func requireNFTables(t *testing.T, ns netns.NsHandle) *locallb.NFTables {
 	t.Helper()
 	lb, err := locallb.NewNFTables(locallb.NFTablesOptions{NetnsPath: fmt.Sprintf("/proc/self/fd/%d", int(ns))})
 	if errors.Is(err, locallb.ErrNFTablesUnavailable) {
-		t.Skipf("nftables not available on this kernel (%v); run on a host with nf_tables, as root: go test -run IntegrationCareOnNFTables ./care/", err)
+		testenv.Unavailable(t, "nftables not available on this kernel (%v); run on a host with nf_tables, as root: go test -run IntegrationCareOnNFTables ./care/", err)
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +64,7 @@ func TestIntegrationCareOnNFTables(t *testing.T) {
 		t.Skip("integration test: skipped under -short")
 	}
 	if os.Geteuid() != 0 {
-		t.Skip("needs root to create a network namespace and program nftables in it: run as root: go test -run IntegrationCareOnNFTables ./care/")
+		testenv.Unavailable(t, "needs root to create a network namespace and program nftables in it: run as root: go test -run IntegrationCareOnNFTables ./care/")
 	}
 	ns := newNetns(t)
 	// One socket per goroutine: lb is the daemon's, other the test's.

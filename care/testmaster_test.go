@@ -1,9 +1,16 @@
 package care
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/pem"
 	"io"
 	"log"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -75,6 +82,7 @@ func (m *testMaster) start(addr string) {
 	}
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(m.handler))
 	srv.Listener = l
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{testMasterCert(m.t)}}
 	// Killed clients make the server log handshake errors; they are expected.
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	srv.StartTLS()
@@ -82,6 +90,60 @@ func (m *testMaster) start(addr string) {
 	m.srv = srv
 	m.addr = netip.MustParseAddrPort(l.Addr().String())
 	m.mu.Unlock()
+}
+
+var (
+	testCertOnce sync.Once
+	testCert     tls.Certificate
+	testCertErr  error
+)
+
+// testMasterCert is one self-signed ECDSA P-256 certificate for 127.0.0.1
+// and ::1, shared by every test master (caFile hands it out as the CA).
+// httptest's built-in certificate is RSA 2048, whose server signature
+// makes a cold handshake take tens of milliseconds under the race detector
+// on a busy machine: longer than the tests' 60 ms probe timeout, so every
+// probe of a revived master (cold handshakes until one passes) could fail.
+// ECDSA signs in microseconds; the probes' timing stays what it was.
+func testMasterCert(t testing.TB) tls.Certificate {
+	testCertOnce.Do(func() {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			testCertErr = err
+			return
+		}
+		tmpl := &x509.Certificate{
+			SerialNumber:          big.NewInt(1),
+			Subject:               pkix.Name{CommonName: "lvscare test master"},
+			NotBefore:             time.Now().Add(-time.Hour),
+			NotAfter:              time.Now().Add(24 * time.Hour),
+			IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+			KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+			ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+			BasicConstraintsValid: true,
+			IsCA:                  true,
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+		if err != nil {
+			testCertErr = err
+			return
+		}
+		testCert = tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+	})
+	if testCertErr != nil {
+		t.Fatalf("creating the test masters' certificate: %v", testCertErr)
+	}
+	return testCert
+}
+
+// warmTLS completes one TLS handshake with m.
+func warmTLS(t testing.TB, m *testMaster) {
+	t.Helper()
+	c, err := tls.Dial("tcp", m.addr.String(), &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatalf("handshake with test master %s: %v", m.addr, err)
+	}
+	c.Close()
 }
 
 // kill closes the listener and every connection, as a process exit does.

@@ -64,10 +64,10 @@ pause_image() {
 what=${*:-etcd kube-apiserver kube-controller-manager kubelet images e2e}
 for w in $what; do
   case $w in
-    kube-apiserver|kube-controller-manager|kubelet) build "$w" "k8s.io/kubernetes/cmd/$w" ;;
+    kube-apiserver|kube-controller-manager|kubelet|kube-proxy) build "$w" "k8s.io/kubernetes/cmd/$w" ;;
     etcd) build etcd ./cmd/etcd "$(newest test/e2e/cmd/etcd)" ;;
     images) pause_image ;;
     e2e) build e2e ./cmd/e2e "$(newest test/e2e)" go.mod $(git ls-files -- locallb care manifests | grep "\.go$") ;;
-    *) echo "e2e-build: unknown tool $w (etcd, kube-apiserver, kube-controller-manager, kubelet, images, e2e)" >&2; exit 2 ;;
+    *) echo "e2e-build: unknown tool $w (etcd, kube-apiserver, kube-controller-manager, kubelet, kube-proxy, images, e2e)" >&2; exit 2 ;;
   esac
 done

@@ -21,6 +21,11 @@ type RealServer struct {
 type VirtualServer struct {
 	VIP         netip.AddrPort
 	RealServers []RealServer
+	// Deviations, filled by Get, name the settings that differ from what
+	// Ensure writes (round-robin, no persistence, masquerade), e.g.
+	// "scheduler wlc"; nil when there are none. Ensure ignores the field
+	// and resets them, so a caller that finds any should call Ensure.
+	Deviations []string
 }
 
 // Balancer is the narrow seam to the kernel. Implementations: IPVS (default),

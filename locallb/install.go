@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/sealkube/kubeadm/internal/atomicfile"
 )
@@ -24,6 +25,10 @@ type State struct {
 	// empty (records written before backends existed) means BackendIPVS.
 	// kubeadm reset reads it to open the right backend for Cleanup.
 	Backend Backend `json:"backend,omitempty"`
+	// Route: Install added the route for the VIP (none covered it). Cleanup
+	// removes routes carrying RouteProtocol for the VIP either way, since
+	// only we add those.
+	Route bool `json:"route,omitempty"`
 }
 
 // BackendOrDefault is s.Backend, or DefaultBackend when the record has none.
@@ -32,18 +37,6 @@ func (s State) BackendOrDefault() Backend {
 		return DefaultBackend
 	}
 	return s.Backend
-}
-
-// removeHint says how to remove a virtual server by hand.
-func removeHint(b Backend, vip netip.AddrPort) string {
-	if b == BackendNFTables {
-		fam := "ip"
-		if vip.Addr().Is6() {
-			fam = "ip6"
-		}
-		return fmt.Sprintf("nft delete table %s %s", fam, NFTablesTable)
-	}
-	return fmt.Sprintf("ipvsadm -D -t %s", vip)
 }
 
 // Installer sets up the node-local load balancer for kubeadm join and
@@ -81,50 +74,178 @@ func (in Installer) ReadState() (State, bool, error) {
 	return s, true, nil
 }
 
+// Installed is what one Install call changed, so that Undo reverts exactly
+// that and nothing a previous run set up.
+type Installed struct {
+	in  Installer
+	vip netip.AddrPort
+
+	// prevRecord is the record before this run; nil: there was none.
+	prevRecord  *State
+	wroteRecord bool
+	// createdVS: the virtual server did not exist before this run.
+	createdVS bool
+	// prevVS is the virtual server before this run, when it existed.
+	prevVS *VirtualServer
+	// addedRoute: this run added the route for the VIP.
+	addedRoute bool
+	// after is the record as Install left it.
+	after State
+}
+
 // Install programs e: the virtual server with every master, and a route for
 // the VIP when none covers it. It records its intent before touching the
-// kernel, so even a crash leaves a record for Cleanup; on failure it removes
-// what it created. It refuses a VIP whose virtual server exists without
-// our record, since that belongs to someone else.
-func (in Installer) Install(e Endpoints) (err error) {
+// kernel, so even a crash leaves a record for Cleanup. It refuses a VIP
+// whose virtual server exists without our record, since that belongs to
+// someone else.
+//
+// Install is a transaction: on failure it reverts what this call changed
+// and leaves what an earlier run set up as it was (a failed re-run keeps
+// the working load balancer); on success the returned Installed can revert
+// it later (a failed join).
+func (in Installer) Install(e Endpoints) (_ *Installed, err error) {
 	if len(e.Masters) == 0 {
-		return fmt.Errorf("%w: no masters given; pass at least one --master IP:port", ErrInvalidEndpoint)
+		return nil, fmt.Errorf("%w: no masters given; pass at least one --master IP:port", ErrInvalidEndpoint)
 	}
 	prev, found, err := in.ReadState()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	backend := State{Backend: in.Backend}.BackendOrDefault()
 	if found && prev.BackendOrDefault() != backend {
-		return fmt.Errorf("the node-local load balancer is already set up with the %s backend (recorded in %s), not %s: run `kubeadm reset` first", prev.BackendOrDefault(), in.statePath(), backend)
+		return nil, fmt.Errorf("the node-local load balancer is already set up with the %s backend (recorded in %s), not %s: run `kubeadm reset` first", prev.BackendOrDefault(), in.statePath(), backend)
 	}
 	if found && prev.VIP != e.VIP {
-		return fmt.Errorf("the node-local load balancer is already set up for VIP %s (recorded in %s), not %s: run `kubeadm reset` first", prev.VIP, in.statePath(), e.VIP)
+		return nil, fmt.Errorf("the node-local load balancer is already set up for VIP %s (recorded in %s), not %s: run `kubeadm reset` first", prev.VIP, in.statePath(), e.VIP)
 	}
-	if !found {
-		if _, exists, err := in.Balancer.Get(e.VIP); err != nil {
-			return err
-		} else if exists {
-			return fmt.Errorf("a %s virtual server %s already exists and kubeadm did not create it (no record in %s): remove it (%s) or choose another VIP", backend, e.VIP, in.statePath(), removeHint(backend, e.VIP))
-		}
-		if err := in.writeState(State{VIP: e.VIP, Backend: backend}); err != nil {
-			return err
-		}
+	cur, exists, err := in.Balancer.Get(e.VIP)
+	if err != nil {
+		return nil, err
+	}
+	if !found && exists {
+		return nil, fmt.Errorf("a %s virtual server %s already exists and kubeadm did not create it (no record in %s): remove it (%s) or choose another VIP", backend, e.VIP, in.statePath(), backend.RemoveHint(e.VIP))
+	}
+	x := &Installed{in: in, vip: e.VIP, createdVS: !exists}
+	if found {
+		x.prevRecord = &prev
+	}
+	if exists {
+		x.prevVS = &cur
 	}
 	defer func() {
 		if err != nil {
-			if cerr := in.Cleanup(); cerr != nil {
-				err = fmt.Errorf("%w; cleaning up also failed: %v", err, cerr)
+			if uerr := x.Undo(); uerr != nil {
+				err = fmt.Errorf("%w; undoing this run also failed: %v", err, uerr)
 			}
 		}
 	}()
+	rec := State{VIP: e.VIP, Backend: backend}
+	if found {
+		rec = prev
+		rec.Backend = backend
+	}
+	if !found || prev.Backend != backend {
+		if err := in.writeState(rec); err != nil {
+			return nil, err
+		}
+		x.wroteRecord = true
+	}
 	if err := in.Balancer.Ensure(e.VirtualServer()); err != nil {
-		return err
+		return nil, err
 	}
-	if _, err := in.Routes.Ensure(e.VIP.Addr(), e.Masters[0].Addr()); err != nil {
-		return err
+	added, err := in.Routes.Ensure(e.VIP.Addr(), e.Masters[0].Addr())
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	if added {
+		x.addedRoute = true
+		if !rec.Route {
+			rec.Route = true
+			if err := in.writeState(rec); err != nil {
+				return nil, err
+			}
+			x.wroteRecord = true
+		}
+	}
+	x.after = rec
+	return x, nil
+}
+
+// Record writes the record as this run's Install left it, so that a later
+// reset removes the virtual server: for when something brought it back
+// after Undo.
+func (x *Installed) Record() error {
+	return x.in.writeState(x.after)
+}
+
+// CreatedVirtualServer reports whether this run created the virtual server
+// (rather than changing one an earlier run set up).
+func (x *Installed) CreatedVirtualServer() bool { return x != nil && x.createdVS }
+
+// Undo reverts this run: it removes the route, virtual server and record
+// if this run created them, and otherwise restores the virtual server's
+// previous real servers and the previous record. It says what it did.
+func (x *Installed) Undo() error {
+	_, err := x.UndoSteps()
+	return err
+}
+
+// UndoSteps is Undo, also returning what it undid in words.
+func (x *Installed) UndoSteps() (undone []string, err error) {
+	if x == nil {
+		return nil, nil
+	}
+	in, backend := x.in, State{Backend: x.in.Backend}.BackendOrDefault().Title()
+	var errs []error
+	// A VIP this run set up has no route of ours from before it: the care
+	// daemon in route mode may have written one even when the join did not
+	// need it (another route covered the VIP), so that goes too.
+	if x.addedRoute || x.createdVS {
+		if err := in.Routes.Remove(x.vip.Addr()); err != nil {
+			errs = append(errs, err)
+		} else if x.addedRoute {
+			undone = append(undone, fmt.Sprintf("removed the route for %s", x.vip.Addr()))
+		}
+	}
+	switch {
+	case x.createdVS:
+		if err := in.Balancer.Delete(x.vip); err != nil {
+			errs = append(errs, err)
+		} else {
+			undone = append(undone, fmt.Sprintf("removed the %s virtual server %s", backend, x.vip))
+		}
+	case x.prevVS != nil:
+		if err := in.Balancer.Ensure(*x.prevVS); err != nil {
+			errs = append(errs, err)
+		} else {
+			undone = append(undone, fmt.Sprintf("restored the previous real servers of %s (%s)", x.vip, realServersString(x.prevVS.RealServers)))
+		}
+	}
+	if len(errs) > 0 {
+		// Keep the record: it names what a later reset must remove.
+		return undone, fmt.Errorf("undoing the node-local load balancer for %s: %w; run `kubeadm reset` to remove it", x.vip, errors.Join(errs...))
+	}
+	if x.wroteRecord {
+		if x.prevRecord == nil {
+			if err := os.Remove(in.statePath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return undone, fmt.Errorf("removing locallb state %s: %w; this run created it and nothing it records is left: delete it by hand", in.statePath(), err)
+			}
+		} else if err := in.writeState(*x.prevRecord); err != nil {
+			return undone, err
+		}
+	}
+	return undone, nil
+}
+
+func realServersString(rs []RealServer) string {
+	s := make([]string, len(rs))
+	for i, r := range rs {
+		s[i] = r.Addr.String()
+	}
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
 }
 
 func (in Installer) writeState(s State) error {

@@ -47,10 +47,10 @@ func TestInstallAndCleanup(t *testing.T) {
 	b, r := &fake.Balancer{}, &fakeRoutes{}
 	in := locallb.Installer{Balancer: b, Routes: r, StatePath: filepath.Join(t.TempDir(), "sub", "state.json")}
 	e := endpoints(t, "10.103.97.2:6443", "10.0.0.1:6443", "10.0.0.2:6443")
-	if err := in.Install(e); err != nil {
+	if _, err := in.Install(e); err != nil {
 		t.Fatal(err)
 	}
-	if err := in.Install(e); err != nil {
+	if _, err := in.Install(e); err != nil {
 		t.Fatalf("re-running Install: %v", err)
 	}
 	vs, found, _ := b.Get(e.VIP)
@@ -64,7 +64,7 @@ func TestInstallAndCleanup(t *testing.T) {
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("state file: %v %v", st, err)
 	}
-	if err := in.Install(endpoints(t, "10.103.97.3:6443", "10.0.0.1")); err == nil || !strings.Contains(err.Error(), "already set up for VIP 10.103.97.2:6443") {
+	if _, err := in.Install(endpoints(t, "10.103.97.3:6443", "10.0.0.1")); err == nil || !strings.Contains(err.Error(), "already set up for VIP 10.103.97.2:6443") {
 		t.Fatalf("Install of a second VIP: %v", err)
 	}
 	if err := in.Cleanup(); err != nil {
@@ -89,7 +89,7 @@ func TestInstallRefusesForeignVirtualServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := locallb.Installer{Balancer: b, Routes: r, StatePath: filepath.Join(t.TempDir(), "state.json")}
-	if err := in.Install(e); err == nil || !strings.Contains(err.Error(), "kubeadm did not create it") {
+	if _, err := in.Install(e); err == nil || !strings.Contains(err.Error(), "kubeadm did not create it") {
 		t.Fatalf("Install over a foreign virtual server: %v", err)
 	}
 	if err := in.Cleanup(); err != nil {
@@ -105,7 +105,7 @@ func TestInstallFailureRemovesWhatItCreated(t *testing.T) {
 	r := &fakeRoutes{failErr: errors.New("route refused")}
 	in := locallb.Installer{Balancer: b, Routes: r, StatePath: filepath.Join(t.TempDir(), "state.json")}
 	e := endpoints(t, "10.103.97.2:6443", "10.0.0.1:6443")
-	if err := in.Install(e); err == nil || !strings.Contains(err.Error(), "route refused") {
+	if _, err := in.Install(e); err == nil || !strings.Contains(err.Error(), "route refused") {
 		t.Fatalf("Install: %v", err)
 	}
 	if _, found, _ := b.Get(e.VIP); found {
@@ -131,7 +131,7 @@ func TestInstallRecordsBackend(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state.json")
 	e := endpoints(t, "10.103.97.2:6443", "10.0.0.1:6443")
 	in := locallb.Installer{Balancer: &fake.Balancer{}, Routes: &fakeRoutes{}, StatePath: state, Backend: locallb.BackendNFTables}
-	if err := in.Install(e); err != nil {
+	if _, err := in.Install(e); err != nil {
 		t.Fatal(err)
 	}
 	s, found, err := in.ReadState()
@@ -139,7 +139,7 @@ func TestInstallRecordsBackend(t *testing.T) {
 		t.Fatalf("state %+v found=%v err=%v, want the nftables backend recorded", s, found, err)
 	}
 	other := locallb.Installer{Balancer: &fake.Balancer{}, Routes: &fakeRoutes{}, StatePath: state}
-	if err := other.Install(e); err == nil || !strings.Contains(err.Error(), "nftables backend") || !strings.Contains(err.Error(), "kubeadm reset") {
+	if _, err := other.Install(e); err == nil || !strings.Contains(err.Error(), "nftables backend") || !strings.Contains(err.Error(), "kubeadm reset") {
 		t.Fatalf("Install with another backend over a record: %v, want a refusal naming the recorded backend", err)
 	}
 	// A record without a backend (written before backends existed) is IPVS.
@@ -155,7 +155,74 @@ func TestInstallRecordsBackend(t *testing.T) {
 		t.Fatal(err)
 	}
 	fresh := locallb.Installer{Balancer: b, Routes: &fakeRoutes{}, StatePath: filepath.Join(t.TempDir(), "s.json"), Backend: locallb.BackendNFTables}
-	if err := fresh.Install(e); err == nil || !strings.Contains(err.Error(), "nft delete table ip sealkube-locallb") {
+	if _, err := fresh.Install(e); err == nil || !strings.Contains(err.Error(), "nft delete table ip sealkube-locallb") {
 		t.Fatalf("Install over a foreign nftables virtual server: %v, want the nft hint", err)
+	}
+}
+
+// Install is a transaction: Undo removes exactly what this call created
+// and restores what an earlier run had set up.
+func TestInstallUndoRevertsOnlyThisRun(t *testing.T) {
+	b, r := &fake.Balancer{}, &fakeRoutes{}
+	in := locallb.Installer{Balancer: b, Routes: r, StatePath: filepath.Join(t.TempDir(), "state.json")}
+	three := endpoints(t, "10.103.97.2:6443", "10.0.0.1:6443", "10.0.0.2:6443", "10.0.0.3:6443")
+	first, err := in.Install(three)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !first.CreatedVirtualServer() {
+		t.Error("first Install did not report creating the virtual server")
+	}
+	st, found, err := in.ReadState()
+	if err != nil || !found || !st.Route {
+		t.Fatalf("record %+v found=%v err=%v, want the added route recorded", st, found, err)
+	}
+	record, _ := os.ReadFile(in.StatePath)
+
+	// A re-run failing in the kernel changes nothing an earlier run set up.
+	one := endpoints(t, "10.103.97.2:6443", "10.0.0.9:6443")
+	b.FailNext("Ensure", errors.New("netlink: busy"))
+	if x, err := in.Install(one); err == nil || x != nil || !strings.Contains(err.Error(), "netlink: busy") {
+		t.Fatalf("failing re-run: %v %v", x, err)
+	}
+	if vs, found, _ := b.Get(three.VIP); !found || len(vs.RealServers) != 3 {
+		t.Errorf("failing re-run left %+v found=%v", vs, found)
+	}
+	if got, _ := os.ReadFile(in.StatePath); string(got) != string(record) || len(r.routes) != 1 {
+		t.Errorf("failing re-run: record %q (want %q), routes %v", got, record, r.routes)
+	}
+
+	// A successful re-run, undone: the previous real servers come back,
+	// route and record stay.
+	x, err := in.Install(one)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.CreatedVirtualServer() {
+		t.Error("re-run claims to have created the virtual server")
+	}
+	undone, err := x.UndoSteps()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(undone) != 1 || !strings.Contains(undone[0], "restored the previous real servers of 10.103.97.2:6443 (10.0.0.1:6443, 10.0.0.2:6443, 10.0.0.3:6443)") {
+		t.Errorf("undone = %q", undone)
+	}
+	if vs, _, _ := b.Get(three.VIP); len(vs.RealServers) != 3 || len(r.routes) != 1 {
+		t.Errorf("after undoing a re-run: %+v routes %v", vs, r.routes)
+	}
+	if got, _ := os.ReadFile(in.StatePath); string(got) != string(record) {
+		t.Errorf("after undoing a re-run: record %q, want %q", got, record)
+	}
+
+	// Undoing the first run removes route, virtual server and record.
+	if undone, err := first.UndoSteps(); err != nil || len(undone) != 2 {
+		t.Fatalf("undo of the first run: %q %v", undone, err)
+	}
+	if _, found, _ := b.Get(three.VIP); found || len(r.routes) != 0 {
+		t.Errorf("undo of the first run left the virtual server (%v) or routes %v", found, r.routes)
+	}
+	if _, err := os.Stat(in.StatePath); !os.IsNotExist(err) {
+		t.Errorf("undo of the first run left the record: %v", err)
 	}
 }

@@ -263,6 +263,21 @@ func ensureSched(h ipvsHandle, vs VirtualServer, sched string) error {
 	return nil
 }
 
+// forwardingName is ipvsadm's name of an IPVS forwarding method.
+func forwardingName(fwd uint32) string {
+	switch fwd {
+	case ipvs.ConnectionFlagMasq:
+		return "masquerade"
+	case ipvs.ConnectionFlagLocalNode:
+		return "local"
+	case ipvs.ConnectionFlagTunnel:
+		return "tunnel"
+	case ipvs.ConnectionFlagDirectRoute:
+		return "route"
+	}
+	return fmt.Sprintf("%#x", fwd)
+}
+
 // ipvsPersistentFlag is IP_VS_SVC_F_PERSISTENT: sticky clients would defeat
 // round-robin and failover, so Ensure clears it.
 const ipvsPersistentFlag = 0x1
@@ -297,11 +312,18 @@ func deleteService(h ipvsHandle, vip netip.AddrPort) error {
 }
 
 // Get reads the virtual server at vip, real servers sorted by address.
-func (b *IPVS) Get(vip netip.AddrPort) (VirtualServer, bool, error) { return get(b.h, vip) }
+func (b *IPVS) Get(vip netip.AddrPort) (VirtualServer, bool, error) {
+	return getSched(b.h, vip, b.sched)
+}
 
-func get(h ipvsHandle, vip netip.AddrPort) (VirtualServer, bool, error) {
-	svc := toService(vip, "")
-	if _, err := h.GetService(svc); isAbsent(err) {
+func get(h ipvsHandle, vip netip.AddrPort) (VirtualServer, bool, error) { return getSched(h, vip, "") }
+
+// getSched is get for a balancer whose scheduler is sched ("" is
+// round-robin): another scheduler in the kernel is a deviation.
+func getSched(h ipvsHandle, vip netip.AddrPort, sched string) (VirtualServer, bool, error) {
+	svc := toService(vip, sched)
+	cur, err := h.GetService(svc)
+	if isAbsent(err) {
 		return VirtualServer{}, false, nil
 	} else if err != nil {
 		return VirtualServer{}, false, fmt.Errorf("reading IPVS virtual server %s: %w", vip, err)
@@ -311,10 +333,22 @@ func get(h ipvsHandle, vip netip.AddrPort) (VirtualServer, bool, error) {
 		return VirtualServer{}, false, fmt.Errorf("listing real servers of IPVS virtual server %s: %w", vip, err)
 	}
 	vs := VirtualServer{VIP: vip, RealServers: make([]RealServer, 0, len(dests))}
+	if cur != nil && cur.SchedName != svc.SchedName {
+		vs.Deviations = append(vs.Deviations, fmt.Sprintf("scheduler %s", cur.SchedName))
+	}
+	if cur != nil && cur.Flags&ipvsPersistentFlag != 0 {
+		vs.Deviations = append(vs.Deviations, "persistent")
+	}
 	for _, d := range dests {
 		vs.RealServers = append(vs.RealServers, RealServer{Addr: destAddr(d), Weight: d.Weight})
 	}
 	SortRealServers(vs.RealServers)
+	for _, d := range dests {
+		if fwd := d.ConnectionFlags & ipvs.ConnectionFlagFwdMask; fwd != ipvs.ConnectionFlagMasq {
+			vs.Deviations = append(vs.Deviations, fmt.Sprintf("real server %s forwarding %s", destAddr(d), forwardingName(fwd)))
+		}
+	}
+	slices.Sort(vs.Deviations)
 	return vs, true, nil
 }
 

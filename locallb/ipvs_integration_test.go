@@ -148,7 +148,7 @@ func TestIntegrationInstallCleanup(t *testing.T) {
 	}
 	deleteOnCleanup(t, b, e.VIP)
 	t.Cleanup(func() { _ = routes.Remove(e.VIP.Addr()) })
-	if err := in.Install(e); err != nil {
+	if _, err := in.Install(e); err != nil {
 		t.Fatal(err)
 	}
 	if _, found, err := b.Get(e.VIP); !found || err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -404,5 +405,34 @@ func TestProbeHandle(t *testing.T) {
 	}
 	if err := probeHandle(stubConfig{err: unix.EPERM}); !errors.Is(err, unix.EPERM) {
 		t.Fatalf("error: %v, want EPERM", err)
+	}
+}
+
+// Get reports settings someone else changed, so the care daemon repairs them.
+func TestGetReportsDeviations(t *testing.T) {
+	h := newMemHandle()
+	want := VirtualServer{VIP: vip4, RealServers: []RealServer{rs("10.0.0.1:6443", 1), rs("10.0.0.2:6443", 1)}}
+	seed(t, h, want)
+	if got, found, err := get(h, vip4); err != nil || !found || got.Deviations != nil {
+		t.Fatalf("Get of what Ensure wrote: %+v %v %v, want no deviations", got, found, err)
+	}
+	h.svcs[vip4].svc.SchedName = "wlc"
+	h.svcs[vip4].svc.Flags |= ipvsPersistentFlag
+	k := netip.MustParseAddrPort("10.0.0.2:6443")
+	d := h.svcs[vip4].dests[k]
+	d.ConnectionFlags = ipvs.ConnectionFlagDirectRoute
+	h.svcs[vip4].dests[k] = d
+	got, _, err := get(h, vip4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := []string{"persistent", "real server 10.0.0.2:6443 forwarding route", "scheduler wlc"}; !slices.Equal(got.Deviations, w) {
+		t.Fatalf("deviations %q, want %q", got.Deviations, w)
+	}
+	if err := ensure(h, want); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ := get(h, vip4); got.Deviations != nil {
+		t.Fatalf("deviations after Ensure: %q", got.Deviations)
 	}
 }

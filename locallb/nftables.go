@@ -211,6 +211,11 @@ func schedSet(t *nftables.Table, vip netip.AddrPort) *nftables.Set {
 	}
 }
 
+// weightSet's values are in network byte order: the set has no data byte
+// order annotation, so nft prints its integers as big-endian numbers (a
+// weight written in host order would list as 16777216 instead of 1). A map
+// written in host order by an older version reads back as huge weights,
+// differs from what the daemon wants, and is rewritten by its next Ensure.
 func weightSet(t *nftables.Table, vip netip.AddrPort) *nftables.Set {
 	return &nftables.Set{
 		Table: t, Name: "weight-" + nftName(vip), IsMap: true,
@@ -353,7 +358,7 @@ func (b *NFTables) read(vip netip.AddrPort) (nftState, error) {
 			if !ok || len(e.Val) != 4 {
 				return nftState{}, fmt.Errorf("nftables map weight-%s holds an element we did not write (key %x, value %x); delete table %s to start over", nftName(vip), e.Key, e.Val, NFTablesTable)
 			}
-			s.weights[ap] = int(binaryutil.NativeEndian.Uint32(e.Val))
+			s.weights[ap] = int(binary.BigEndian.Uint32(e.Val))
 		}
 	}
 	ss, err := b.c.GetSetElements(schedSet(t, vip))
@@ -534,7 +539,7 @@ func (b *NFTables) program(t *nftables.Table, vs VirtualServer, cur nftState) er
 	}
 	wElems := make([]nftables.SetElement, 0, len(vs.RealServers))
 	for _, r := range vs.RealServers {
-		wElems = append(wElems, nftables.SetElement{Key: encodeAddrPort(r.Addr), Val: binaryutil.NativeEndian.PutUint32(uint32(r.Weight))})
+		wElems = append(wElems, nftables.SetElement{Key: encodeAddrPort(r.Addr), Val: binary.BigEndian.AppendUint32(nil, uint32(r.Weight))})
 	}
 	for _, set := range []struct {
 		s     *nftables.Set

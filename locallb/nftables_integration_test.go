@@ -1,8 +1,10 @@
 package locallb
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"os"
 	"testing"
@@ -10,6 +12,8 @@ import (
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
 	"github.com/vishvananda/netns"
+
+	"github.com/sealkube/kubeadm/internal/testenv"
 )
 
 // These tests need root and a kernel with nf_tables (NAT, numgen, maps,
@@ -23,7 +27,7 @@ func openNFTables(t testing.TB, ns netns.NsHandle) *NFTables {
 	t.Helper()
 	b, err := NewNFTables(NFTablesOptions{NetnsPath: nsPath(ns)})
 	if errors.Is(err, ErrNFTablesUnavailable) {
-		t.Skipf("%s (%v)", nftSkip, err)
+		testenv.Unavailable(t, "%s (%v)", nftSkip, err)
 	}
 	if err != nil {
 		t.Fatalf("NewNFTables: %v", err)
@@ -76,7 +80,7 @@ func requireRootNetns(t *testing.T) {
 		t.Skip("integration test: skipped under -short")
 	}
 	if os.Geteuid() != 0 {
-		t.Skip("needs root to create network namespaces and program nftables in them: run as root: go test -run Integration ./locallb/")
+		testenv.Unavailable(t, "needs root to create network namespaces and program nftables in them: run as root: go test -run Integration ./locallb/")
 	}
 }
 
@@ -197,5 +201,35 @@ func TestIntegrationNFTablesDeleteRemovesTable(t *testing.T) {
 	}
 	if err := b.RemoveTables(); err != nil {
 		t.Fatalf("second RemoveTables: %v", err)
+	}
+}
+
+// TestIntegrationNFTablesWeightsReadAsNumbers: the weight map's values are
+// written in network byte order, which is how nft prints integers without a
+// byte-order annotation, so `nft list ruleset` shows weight 1 as 1 (not
+// 16777216 on little-endian machines).
+func TestIntegrationNFTablesWeightsReadAsNumbers(t *testing.T) {
+	requireRootNetns(t)
+	ns, _ := newNetns(t)
+	b := openNFTables(t, ns)
+	vip := ap("10.251.0.100:6443")
+	vs := VirtualServer{VIP: vip, RealServers: []RealServer{rs("10.251.1.2:6443", 1), rs("10.251.1.3:6443", 3)}}
+	if err := b.Ensure(vs); err != nil {
+		t.Fatal(err)
+	}
+	elems, err := rawConn(t, ns).GetSetElements(weightSet(nftTable(vip), vip))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[netip.AddrPort]uint32{}
+	for _, e := range elems {
+		a, _ := decodeAddrPort(e.Key)
+		got[a] = binary.BigEndian.Uint32(e.Val)
+	}
+	if want := map[netip.AddrPort]uint32{ap("10.251.1.2:6443"): 1, ap("10.251.1.3:6443"): 3}; !maps.Equal(got, want) {
+		t.Fatalf("weight map read in network order: %v, want %v", got, want)
+	}
+	if gv, found, err := b.Get(vip); err != nil || !found || !sameRealServers(gv.RealServers, vs.RealServers) {
+		t.Fatalf("Get: %+v %v %v", gv, found, err)
 	}
 }

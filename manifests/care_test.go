@@ -3,13 +3,13 @@ package manifests
 import (
 	"fmt"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sealkube/kubeadm/care"
+	"github.com/sealkube/kubeadm/internal/testenv"
 	"github.com/sealkube/kubeadm/locallb"
 )
 
@@ -30,20 +30,6 @@ func TestRenderCareGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "ipv4-care.yaml")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Skipf("wrote %s", golden)
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./manifests/ -update to create it)", err)
-	}
-	if string(got) != string(want) {
-		t.Fatalf("rendered manifest differs from %s (go test ./manifests/ -update to accept):\n%s", golden, got)
-	}
 	cmd := Command(o)
 	cfg, err := care.CheckArgs(cmd[2:])
 	if err != nil {
@@ -53,6 +39,7 @@ func TestRenderCareGolden(t *testing.T) {
 		fmt.Sprint(cfg.Probe.ExtraOK) != "[401 403]" || cfg.Fall != 3 || cfg.Backend != locallb.BackendNFTables {
 		t.Fatalf("the daemon reads %+v from %q", cfg, cmd)
 	}
+	testenv.Golden(t, filepath.Join("testdata", "ipv4-care.yaml"), got, *update, "./manifests/")
 }
 
 // Defaults render today's command: no care flag the user did not ask for.

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/sealkube/kubeadm/internal/testenv"
 	"github.com/sealkube/kubeadm/locallb"
 )
 
@@ -57,19 +58,7 @@ func TestRenderGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", tc.file)
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./manifests/ -update to create it)", err)
-			}
-			if string(got) != string(want) {
-				t.Fatalf("rendered manifest differs from %s (go test ./manifests/ -update to accept):\n%s", golden, got)
-			}
+			testenv.Golden(t, filepath.Join("testdata", tc.file), got, *update, "./manifests/")
 		})
 	}
 }

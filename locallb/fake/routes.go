@@ -10,6 +10,10 @@ import (
 // Routes is an in-memory locallb.RouteManager: VIP -> the master address
 // the route was modelled on. Safe for concurrent use; the zero value is ready.
 type Routes struct {
+	// Covered: another route (e.g. the default route) covers every VIP, so
+	// Ensure adds nothing.
+	Covered bool
+
 	mu     sync.Mutex
 	routes map[netip.Addr]netip.Addr
 }
@@ -20,7 +24,7 @@ var _ locallb.RouteManager = (*Routes)(nil)
 func (r *Routes) Ensure(vip, via netip.Addr) (added bool, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, ok := r.routes[vip]; ok {
+	if _, ok := r.routes[vip]; ok || r.Covered {
 		return false, nil
 	}
 	if r.routes == nil {

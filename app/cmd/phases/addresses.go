@@ -20,6 +20,12 @@ type Networking struct {
 	ImageRepository          string
 }
 
+// ErrNoClusterCredentials: the join has neither discovery settings nor a
+// joined node's kubeconfig (e.g. `kubeadm join phase locallb` run alone
+// before the join), so the cluster's subnets cannot be read; the check is
+// skipped with a warning.
+var ErrNoClusterCredentials = errors.New("no credentials to read the cluster's kubeadm-config with")
+
 const (
 	storedServices = "networking.serviceSubnet in the kubeadm-config ConfigMap"
 	storedPods     = "networking.podSubnet in the kubeadm-config ConfigMap"
@@ -53,7 +59,10 @@ func checkWorker(cfg LocalLBConfig, node Node, e locallb.Endpoints) error {
 	read := false
 	for _, m := range e.Masters {
 		var err error
-		if n, err = node.ClusterNetworking(m.String()); err != nil {
+		if n, err = node.ClusterNetworking(m.String()); errors.Is(err, ErrNoClusterCredentials) {
+			node.printf("WARNING: no discovery token, discovery file or %s to read the cluster's service and pod subnets with: not checking the masters and the VIP against them", node.KubeletKubeconfig)
+			return nil
+		} else if err != nil {
 			errs = append(errs, fmt.Errorf("through %s: %w", m, err))
 			continue
 		}

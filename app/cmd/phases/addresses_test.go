@@ -94,6 +94,30 @@ func TestRunLocalLBChecksAddresses(t *testing.T) {
 	}
 }
 
+// `kubeadm join phase locallb` run alone, before the join (no token, no
+// discovery file, no kubelet.conf): the phase warns and goes on.
+func TestRunLocalLBChecksWithoutCredentials(t *testing.T) {
+	tn := newTestNode(t)
+	var vias []string
+	tn.ClusterNetworking = func(via string) (Networking, error) {
+		vias = append(vias, via)
+		return Networking{}, ErrNoClusterCredentials
+	}
+	cfg := seeds
+	cfg.SkipEtcHosts = true
+	c, err := RunLocalLB(cfg, tn.Node)
+	defer c.Close()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, tn.out)
+	}
+	if len(vias) != 1 || tn.opened != 1 || !tn.manifestExists() {
+		t.Errorf("read through %v, opened=%d: the phase should ask once and proceed", vias, tn.opened)
+	}
+	if !strings.Contains(tn.out.String(), "WARNING: no discovery token, discovery file or") {
+		t.Errorf("no warning:\n%s", tn.out)
+	}
+}
+
 func TestRunLocalLBChecksDryRunReadsNothing(t *testing.T) {
 	tn := newTestNode(t)
 	vias := withNetworking(tn, Networking{ServiceSubnet: "10.96.0.0/12"})

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/netip"
 	"net/url"
 	"os"
@@ -114,6 +115,41 @@ type Node struct {
 	// ImagePullTimeout bounds the pull of a missing image; 0 is
 	// DefaultImagePullTimeout.
 	ImagePullTimeout time.Duration
+	// CareRunning reports whether the care daemon (the lvscare static pod)
+	// still runs on this node; nil means it never does. Undo waits for it
+	// to stop before removing the kernel rules, since the daemon restores
+	// a missing virtual server within its restore period.
+	CareRunning func() bool
+	// CareStopTimeout bounds that wait; 0 is DefaultCareStopTimeout.
+	CareStopTimeout time.Duration
+	// CareQuiet is how long Undo watches a removed virtual server for a
+	// daemon that brings it back (one without a health endpoint, e.g. the
+	// public lvscare image); 0 is DefaultCareQuiet.
+	CareQuiet time.Duration
+}
+
+const (
+	// CareHealthAddress is where our care daemon serves /healthz on the
+	// node (care.DefaultMetricsAddress; the pod uses the host network).
+	CareHealthAddress = "127.0.0.1:10296"
+	// DefaultCareStopTimeout covers the kubelet noticing the removed
+	// manifest (inotify; a 20 s periodic rescan otherwise) and the pod's
+	// 30 s default termination grace period.
+	DefaultCareStopTimeout = 60 * time.Second
+	// DefaultCareQuiet is five of the care daemon's default 200 ms restore
+	// periods.
+	DefaultCareQuiet = time.Second
+)
+
+// CareHealthAnswers reports whether something accepts connections on
+// CareHealthAddress: our care daemon, while it runs.
+func CareHealthAnswers() bool {
+	c, err := net.DialTimeout("tcp", CareHealthAddress, 300*time.Millisecond)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
 }
 
 // ImageRuntime is what the phase asks of the node's container runtime
@@ -143,24 +179,17 @@ func DefaultNode(out io.Writer, clusterEndpoint func(netip.AddrPort) (string, er
 		KubeletKubeconfig: "/etc/kubernetes/kubelet.conf",
 		OpenKernel:        OpenKernel,
 		ClusterEndpoint:   clusterEndpoint,
+		CareRunning:       CareHealthAnswers,
 	}
 }
 
 // DefaultModulesLoadPath is where the phase lists the IPVS modules.
 const DefaultModulesLoadPath = "/etc/modules-load.d/kubeadm-locallb.conf"
 
-// kernelModules are the modules the backend needs.
-func kernelModules(b locallb.Backend) []string {
-	if b == locallb.BackendNFTables {
-		return locallb.NFTablesModules()
-	}
-	return locallb.IPVSModules()
-}
-
 // modulesLoadContent is the modules-load.d(5) file the phase writes.
 func modulesLoadContent(b locallb.Backend) []byte {
 	return []byte("# Written by kubeadm join (locallb) and removed by kubeadm reset: the kernel modules of the\n" +
-		"# node-local " + backendName(b) + " load balancer, loaded at boot.\n" + strings.Join(kernelModules(b), "\n") + "\n")
+		"# node-local " + b.Title() + " load balancer, loaded at boot.\n" + strings.Join(b.Modules(), "\n") + "\n")
 }
 
 // OpenKernel opens the backend's balancer and the netlink routes of the
@@ -172,14 +201,6 @@ func OpenKernel(backend locallb.Backend) (Kernel, error) {
 		return Kernel{}, err
 	}
 	return Kernel{Backend: backend, Balancer: b, Routes: locallb.NewRoutes(nil), Close: b.Close}, nil
-}
-
-// backendName is how messages name the mechanism.
-func backendName(b locallb.Backend) string {
-	if b == locallb.BackendNFTables {
-		return "nftables"
-	}
-	return "IPVS"
 }
 
 func (n Node) hosts() etchosts.File { return etchosts.File{Path: n.HostsPath, Marker: HostsMarker} }
@@ -200,25 +221,55 @@ func (n Node) printf(format string, args ...any) {
 }
 
 // Changes is what one run of the phase did to the node, so a failed join
-// can undo exactly that.
+// can undo exactly that: one transaction over kernel, record and files.
+// Every change registers its undo step as it is made; Undo runs the steps
+// in reverse, so the lvscare manifest (written after the kernel rules) is
+// gone before the rules are removed.
 type Changes struct {
 	node   Node
 	kernel Kernel
 	vip    netip.AddrPort
 
-	createdLB bool
-	prevVS    *locallb.VirtualServer // the virtual server before, when it existed
+	lb *locallb.Installed // what this run did to the kernel and the record
 
 	manifestPath string
-	manifestOld  []byte // nil: the manifest did not exist
-	wroteManif   bool
+	// createdManifest: this run created the lvscare manifest, so a care
+	// daemon may have started that Undo must wait for.
+	createdManifest bool
 
-	wroteModules bool
-	modulesOld   []byte // nil: the modules-load file did not exist
+	undo []undoStep
+}
 
-	hostsName  string
-	hostsAdded bool
-	hostsPrev  *netip.Addr // our previous line's address, when there was one
+// undoStep reverts one change and says what it did.
+type undoStep func() (undone []string, err error)
+
+// restoreFileStep undoes a write of path: removes the file when old is nil
+// (it did not exist), else writes old back.
+func restoreFileStep(path string, old []byte, mode fs.FileMode) undoStep {
+	return func() ([]string, error) {
+		if old == nil {
+			if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("removing %s: %w; remove it by hand", path, err)
+			}
+			return []string{"removed " + path}, nil
+		}
+		if _, err := atomicfile.WriteFile(path, old, mode); err != nil {
+			return nil, fmt.Errorf("restoring the previous %s: %w", path, err)
+		}
+		return []string{"restored the previous " + path}, nil
+	}
+}
+
+// readOld returns path's content, nil when it does not exist.
+func readOld(path string) ([]byte, error) {
+	old, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return old, nil
 }
 
 // Close releases the kernel handles.
@@ -288,15 +339,11 @@ func RunLocalLB(cfg LocalLBConfig, node Node) (*Changes, error) {
 }
 
 func dryRun(cfg LocalLBConfig, node Node, e locallb.Endpoints, manifestPath string, manifest []byte) {
-	if cfg.Backend == locallb.BackendNFTables {
-		node.printf("Would program the nftables table %s: DNAT of TCP to %s over real servers %s", locallb.NFTablesTable, e.VIP, joinAddrs(e.Masters))
-	} else {
-		node.printf("Would program the IPVS virtual server %s (round-robin, masquerade) with real servers %s", e.VIP, joinAddrs(e.Masters))
-	}
+	node.printf("Would program %s", cfg.Backend.Describe(e.VIP, joinAddrs(e.Masters)))
 	node.printf("Would add a route for %s (proto %d) like the one to %s, if no route covers it", e.VIP.Addr(), locallb.RouteProtocol, e.Masters[0].Addr())
 	node.printf("Would record the load balancer in %s", node.statePath())
 	if node.ModulesLoadPath != "" {
-		node.printf("Would list the kernel modules %s in %s so they load at boot", strings.Join(kernelModules(cfg.Backend), ", "), node.ModulesLoadPath)
+		node.printf("Would list the kernel modules %s in %s so they load at boot", strings.Join(cfg.Backend.Modules(), ", "), node.ModulesLoadPath)
 	}
 	if node.ImageRepository != nil && !manifests.IsOurs(cfg.Image, "") {
 		node.printf("Would read the cluster's imageRepository from the kubeadm-config ConfigMap through %s: the image %s when it is empty or %s, else <imageRepository>/%s:%s (the manifest below shows the default)",
@@ -334,35 +381,22 @@ func joinAddrs(as []netip.AddrPort) string {
 
 func (c *Changes) apply(cfg LocalLBConfig, e locallb.Endpoints, podOpts manifests.Options) error {
 	n := c.node
-	in := n.installer(c.kernel)
-	_, recorded, err := in.ReadState()
+	lb, err := n.installer(c.kernel).Install(e)
 	if err != nil {
-		return err
-	}
-	if recorded {
-		if vs, found, err := c.kernel.Balancer.Get(e.VIP); err != nil {
-			return err
-		} else if found {
-			c.prevVS = &vs
-		}
-	}
-	if err := in.Install(e); err != nil {
 		return fmt.Errorf("node-local load balancer: %w", err)
 	}
-	c.createdLB = !recorded
-	n.printf("%s virtual server %s balances over %s", backendName(cfg.Backend), e.VIP, joinAddrs(e.Masters))
+	c.lb = lb
+	c.undo = append(c.undo, c.undoKernel)
+	n.printf("%s virtual server %s balances over %s", cfg.Backend.Title(), e.VIP, joinAddrs(e.Masters))
 
 	if err := c.writeModulesLoad(cfg.Backend); err != nil {
 		return err
 	}
 	podOpts = c.withImageRepository(podOpts, e.VIP)
 
-	old, err := os.ReadFile(c.manifestPath)
-	switch {
-	case err == nil:
-		c.manifestOld = old
-	case !errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("reading %s: %w", c.manifestPath, err)
+	old, err := readOld(c.manifestPath)
+	if err != nil {
+		return err
 	}
 	if err := os.MkdirAll(n.ManifestDir, 0o700); err != nil {
 		return fmt.Errorf("creating the static pod directory: %w", err)
@@ -371,8 +405,9 @@ func (c *Changes) apply(cfg LocalLBConfig, e locallb.Endpoints, podOpts manifest
 	if err != nil {
 		return err
 	}
-	c.wroteManif = changed
 	if changed {
+		c.createdManifest = old == nil
+		c.undo = append(c.undo, restoreFileStep(c.manifestPath, old, manifests.FileMode))
 		n.printf("Wrote the static pod manifest %s", c.manifestPath)
 	} else {
 		klog.V(1).Infof("[locallb] %s is up to date", c.manifestPath)
@@ -431,10 +466,11 @@ func (c *Changes) mapName(name string, vip netip.Addr) error {
 	if err != nil {
 		return err
 	}
+	var prev *netip.Addr // our previous line's address, when there was one
 	for _, en := range entries {
 		if en.Ours {
 			a := en.Addr
-			c.hostsPrev = &a
+			prev = &a
 			break
 		}
 	}
@@ -442,8 +478,8 @@ func (c *Changes) mapName(name string, vip netip.Addr) error {
 	if err != nil {
 		return fmt.Errorf("mapping %s to the VIP: %w; or pass --skip-etc-hosts and make the name resolve to %s yourself", name, err, vip)
 	}
-	c.hostsName, c.hostsAdded = name, changed
 	if changed {
+		c.undo = append(c.undo, c.undoHosts(name, prev))
 		c.node.printf("Mapped %s to %s in %s", name, vip, c.node.HostsPath)
 	} else {
 		c.node.printf("%s already maps %s to %s", c.node.HostsPath, name, vip)
@@ -487,12 +523,9 @@ func (c *Changes) writeModulesLoad(backend locallb.Backend) error {
 	if path == "" {
 		return nil
 	}
-	old, err := os.ReadFile(path)
-	switch {
-	case err == nil:
-		c.modulesOld = old
-	case !errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("reading %s: %w", path, err)
+	old, err := readOld(path)
+	if err != nil {
+		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", filepath.Dir(path), err)
@@ -501,9 +534,9 @@ func (c *Changes) writeModulesLoad(backend locallb.Backend) error {
 	if err != nil {
 		return fmt.Errorf("writing %s (the IPVS modules to load at boot): %w", path, err)
 	}
-	c.wroteModules = changed
 	if changed {
-		c.node.printf("Listed the kernel modules %s in %s so they load at boot", strings.Join(kernelModules(backend), ", "), path)
+		c.undo = append(c.undo, restoreFileStep(path, old, 0o644))
+		c.node.printf("Listed the kernel modules %s in %s so they load at boot", strings.Join(backend.Modules(), ", "), path)
 	}
 	return nil
 }
@@ -514,61 +547,14 @@ func (c *Changes) Undo() (undone []string, err error) {
 		return nil, nil
 	}
 	var errs []error
-	n := c.node
-	if c.hostsAdded {
-		h := n.hosts()
-		if c.hostsPrev != nil {
-			if _, err := h.Ensure(*c.hostsPrev, c.hostsName); err != nil {
-				errs = append(errs, err)
-			} else {
-				undone = append(undone, fmt.Sprintf("restored %s to map %s to %s", n.HostsPath, c.hostsName, *c.hostsPrev))
-			}
-		} else if removed, err := h.Remove(); err != nil {
+	for i := len(c.undo) - 1; i >= 0; i-- {
+		done, err := c.undo[i]()
+		undone = append(undone, done...)
+		if err != nil {
 			errs = append(errs, err)
-		} else if len(removed) > 0 {
-			undone = append(undone, fmt.Sprintf("removed the %s line %q", n.HostsPath, strings.Join(removed, "; ")))
 		}
 	}
-	if c.wroteManif {
-		if c.manifestOld == nil {
-			if err := os.Remove(c.manifestPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				errs = append(errs, err)
-			} else {
-				undone = append(undone, "removed "+c.manifestPath)
-			}
-		} else if _, err := atomicfile.WriteFile(c.manifestPath, c.manifestOld, manifests.FileMode); err != nil {
-			errs = append(errs, err)
-		} else {
-			undone = append(undone, "restored the previous "+c.manifestPath)
-		}
-	}
-	if c.wroteModules {
-		if c.modulesOld == nil {
-			if err := os.Remove(n.ModulesLoadPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				errs = append(errs, err)
-			} else {
-				undone = append(undone, "removed "+n.ModulesLoadPath)
-			}
-		} else if _, err := atomicfile.WriteFile(n.ModulesLoadPath, c.modulesOld, 0o644); err != nil {
-			errs = append(errs, err)
-		} else {
-			undone = append(undone, "restored the previous "+n.ModulesLoadPath)
-		}
-	}
-	switch {
-	case c.createdLB:
-		if err := n.installer(c.kernel).Cleanup(); err != nil {
-			errs = append(errs, err)
-		} else {
-			undone = append(undone, fmt.Sprintf("removed the IPVS virtual server %s and its route", c.vip))
-		}
-	case c.prevVS != nil:
-		if err := c.kernel.Balancer.Ensure(*c.prevVS); err != nil {
-			errs = append(errs, err)
-		} else {
-			undone = append(undone, fmt.Sprintf("restored the previous real servers of %s", c.vip))
-		}
-	}
+	c.undo = nil
 	return undone, errors.Join(errs...)
 }
 
@@ -657,4 +643,71 @@ func (n Node) checkImage(image string) {
 		return
 	}
 	n.printf("Pulled the lvscare image %s", image)
+}
+
+// undoHosts restores our /etc/hosts line for name to prev, or removes it
+// when there was none.
+func (c *Changes) undoHosts(name string, prev *netip.Addr) undoStep {
+	return func() ([]string, error) {
+		n := c.node
+		h := n.hosts()
+		if prev != nil {
+			if _, err := h.Ensure(*prev, name); err != nil {
+				return nil, err
+			}
+			return []string{fmt.Sprintf("restored %s to map %s to %s", n.HostsPath, name, *prev)}, nil
+		}
+		removed, err := h.Remove()
+		if err != nil || len(removed) == 0 {
+			return nil, err
+		}
+		return []string{fmt.Sprintf("removed the %s line %q", n.HostsPath, strings.Join(removed, "; "))}, nil
+	}
+}
+
+// undoKernel reverts the load balancer once no care daemon started by this
+// run can bring its rules back: the daemon restores a missing virtual
+// server every restore period and leaves the rules in place when stopped,
+// so rules removed under a running daemon would return, unrecorded. When
+// this run created the lvscare manifest (removed by Undo before this), it
+// waits, bounded, for the daemon to stop; if it does not, the rules and
+// their record stay for kubeadm reset. After removing a virtual server it
+// watches it for CareQuiet and, should it come back, records it again.
+func (c *Changes) undoKernel() ([]string, error) {
+	n := c.node
+	if c.createdManifest && n.CareRunning != nil {
+		timeout := n.CareStopTimeout
+		if timeout <= 0 {
+			timeout = DefaultCareStopTimeout
+		}
+		deadline := time.Now().Add(timeout)
+		for n.CareRunning() {
+			if time.Now().After(deadline) {
+				return nil, fmt.Errorf("the lvscare pod still runs %s after its manifest %s was removed (%s answers), so the %s virtual server %s and its record %s stay: stop the pod (crictl pods --name kube-lvscare; crictl stopp POD-ID), then run `kubeadm reset`",
+					timeout, c.manifestPath, CareHealthAddress, c.kernel.Backend.Title(), c.vip, n.statePath())
+			}
+			time.Sleep(min(100*time.Millisecond, timeout/10+time.Millisecond))
+		}
+	}
+	undone, err := c.lb.UndoSteps()
+	if err != nil || !c.lb.CreatedVirtualServer() {
+		return undone, err
+	}
+	quiet := n.CareQuiet
+	if quiet <= 0 {
+		quiet = DefaultCareQuiet
+	}
+	for end := time.Now().Add(quiet); time.Now().Before(end); time.Sleep(min(50*time.Millisecond, quiet/10+time.Millisecond)) {
+		_, found, err := c.kernel.Balancer.Get(c.vip)
+		if err != nil {
+			return undone, err
+		}
+		if found {
+			if rerr := c.lb.Record(); rerr != nil {
+				return undone, fmt.Errorf("the %s virtual server %s came back after it was removed (a care daemon still runs) and recording it again failed: %v; stop the kube-lvscare pod and delete it by hand (%s)", c.kernel.Backend.Title(), c.vip, rerr, c.kernel.Backend.RemoveHint(c.vip))
+			}
+			return undone, fmt.Errorf("the %s virtual server %s came back after it was removed (a care daemon still runs; is an lvscare pod left over?): recorded it again in %s; stop the daemon, then run `kubeadm reset`", c.kernel.Backend.Title(), c.vip, n.statePath())
+		}
+	}
+	return undone, nil
 }

@@ -8,8 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/sealkube/kubeadm/care"
+	"github.com/sealkube/kubeadm/internal/testenv"
 	"github.com/sealkube/kubeadm/locallb"
 	"github.com/sealkube/kubeadm/locallb/fake"
 	"github.com/sealkube/kubeadm/manifests"
@@ -44,6 +48,7 @@ func newTestNode(t *testing.T) *testNode {
 		StatePath:         filepath.Join(dir, "var/lib/kubeadm-locallb/state.json"),
 		ModulesLoadPath:   filepath.Join(dir, "etc/modules-load.d/kubeadm-locallb.conf"),
 		KubeletKubeconfig: filepath.Join(dir, "etc/kubernetes/kubelet.conf"),
+		CareQuiet:         5 * time.Millisecond,
 		OpenKernel: func(b locallb.Backend) (Kernel, error) {
 			tn.opened++
 			tn.backends = append(tn.backends, b)
@@ -213,24 +218,12 @@ func TestRunLocalLBDryRunGolden(t *testing.T) {
 		t.Fatalf("dry run wrote state: %v", err)
 	}
 	got := strings.ReplaceAll(tn.out.String(), filepath.Dir(filepath.Dir(tn.HostsPath)), "<root>")
-	golden := filepath.Join("testdata", "dryrun-join.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run `make test` with -args -update once to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("dry-run output differs from %s:\n%s", golden, got)
-	}
 	for _, l := range strings.Split(strings.TrimSpace(got), "\n") {
 		if !strings.HasPrefix(l, "[locallb] Would ") && !strings.HasPrefix(l, "\t") {
 			t.Errorf("line %q is neither a [locallb] Would line nor the indented manifest", l)
 		}
 	}
+	testenv.Golden(t, filepath.Join("testdata", "dryrun-join.golden"), []byte(got), *update, "./app/cmd/phases/")
 }
 
 func TestRunLocalLBFailureUndoes(t *testing.T) {
@@ -380,5 +373,198 @@ func TestResetLocalLB(t *testing.T) {
 	fresh := newTestNode(t)
 	if err := ResetLocalLB(fresh.Node, false); err != nil || fresh.opened != 0 || fresh.out.Len() != 0 {
 		t.Errorf("reset of a fresh node: err=%v opened=%d out=%q", err, fresh.opened, fresh.out)
+	}
+}
+
+// A failed re-run (the documented way to change a worker's masters) must
+// leave the working load balancer as it was: virtual server with its real
+// servers, route and record, so that a later reset still removes it all.
+func TestRunLocalLBFailedRerunKeepsTheWorkingLoadBalancer(t *testing.T) {
+	vip := netip.MustParseAddrPort("10.103.97.2:6443")
+	tn := newTestNode(t)
+	c, err := RunLocalLB(seeds, tn.Node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	state, err := os.ReadFile(tn.StatePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	two := seeds
+	two.Masters = seeds.Masters[:2]
+	intact := func(when string) {
+		t.Helper()
+		if vs, found, _ := tn.balancer.Get(vip); !found || len(vs.RealServers) != 3 {
+			t.Errorf("%s: virtual server %+v found=%v, want the previous three masters", when, vs, found)
+		}
+		if _, ok := tn.routes.Via(vip.Addr()); !ok {
+			t.Errorf("%s: the route for the VIP is gone", when)
+		}
+		if got, err := os.ReadFile(tn.StatePath); err != nil || string(got) != string(state) {
+			t.Errorf("%s: state %q (%v), want %q", when, got, err, state)
+		}
+	}
+
+	// Failure inside Install: the kernel refuses the new real servers.
+	tn.balancer.FailNext("Ensure", errors.New("netlink: no buffer space"))
+	if _, err := RunLocalLB(two, tn.Node); err == nil || !strings.Contains(err.Error(), "no buffer space") {
+		t.Fatalf("re-run with a failing kernel: %v", err)
+	}
+	intact("after a re-run failing in the kernel")
+
+	// Failure after Install: discovery (no kubelet.conf yet) fails.
+	tn.ClusterEndpoint = func(netip.AddrPort) (string, error) { return "", errors.New("x509: unknown authority") }
+	_, err = RunLocalLB(two, tn.Node)
+	if err == nil || !strings.Contains(err.Error(), "x509") {
+		t.Fatalf("re-run with failing discovery: %v", err)
+	}
+	if strings.Contains(err.Error(), "removed the IPVS virtual server") {
+		t.Errorf("undo of a re-run claims to have removed the virtual server: %v", err)
+	}
+	intact("after a re-run failing in discovery")
+
+	// Reset still removes everything, and a fresh run is accepted.
+	if err := ResetLocalLB(tn.Node, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, _ := tn.balancer.Get(vip); found || tn.routes.Len() != 0 {
+		t.Fatalf("reset left the virtual server (found=%v) or a route (%d)", found, tn.routes.Len())
+	}
+	tn.ClusterEndpoint = func(netip.AddrPort) (string, error) { return tn.server, nil }
+	c, err = RunLocalLB(seeds, tn.Node)
+	if err != nil {
+		t.Fatalf("run after reset: %v", err)
+	}
+	c.Close()
+}
+
+// simulatedCare stands in for the lvscare static pod: while it runs it
+// restores the virtual server every few milliseconds, and it stops stopAfter
+// after its manifest disappears (the kubelet's reaction); stopAfter < 0:
+// never.
+type simulatedCare struct {
+	running atomic.Bool
+	done    chan struct{}
+}
+
+func startSimulatedCare(t *testing.T, tn *testNode, vs locallb.VirtualServer, stopAfter time.Duration) *simulatedCare {
+	t.Helper()
+	sc := &simulatedCare{done: make(chan struct{})}
+	sc.running.Store(true)
+	stop := make(chan struct{})
+	t.Cleanup(func() { close(stop); <-sc.done })
+	manifest := filepath.Join(tn.ManifestDir, manifests.FileName)
+	go func() {
+		defer close(sc.done)
+		defer sc.running.Store(false)
+		var gone time.Time
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+			if _, err := os.Stat(manifest); err != nil && gone.IsZero() {
+				gone = time.Now()
+			}
+			if !gone.IsZero() && stopAfter >= 0 && time.Since(gone) >= stopAfter {
+				return
+			}
+			_ = tn.balancer.Ensure(vs)
+		}
+	}()
+	return sc
+}
+
+func TestUndoWaitsForTheCareDaemonBeforeRemovingTheRules(t *testing.T) {
+	vip := netip.MustParseAddrPort("10.103.97.2:6443")
+	tn := newTestNode(t)
+	c, err := RunLocalLB(seeds, tn.Node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	vs, _, _ := tn.balancer.Get(vip)
+	sc := startSimulatedCare(t, tn, vs, 100*time.Millisecond)
+	c.node.CareRunning = sc.running.Load
+	c.node.CareStopTimeout = 10 * time.Second
+	c.node.CareQuiet = 100 * time.Millisecond
+
+	undone, err := c.Undo()
+	if err != nil {
+		t.Fatalf("undo: %v (undone %q)", err, undone)
+	}
+	if sc.running.Load() {
+		t.Error("undo returned while the care daemon still ran")
+	}
+	time.Sleep(50 * time.Millisecond)
+	if _, found, _ := tn.balancer.Get(vip); found {
+		t.Errorf("the virtual server came back after undo (undone %q)", undone)
+	}
+	if _, err := os.Stat(tn.StatePath); !os.IsNotExist(err) {
+		t.Errorf("record left after undo: %v", err)
+	}
+}
+
+func TestUndoKeepsRulesRecordedWhileTheCareDaemonRuns(t *testing.T) {
+	vip := netip.MustParseAddrPort("10.103.97.2:6443")
+	for _, tt := range []struct {
+		name       string
+		healthPort bool // the daemon answers on its health endpoint
+		wantErr    string
+	}{
+		{"daemon never stops", true, "still runs 50ms after its manifest"},
+		{"daemon without a health endpoint", false, "came back after it was removed"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tn := newTestNode(t)
+			c, err := RunLocalLB(seeds, tn.Node)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			vs, _, _ := tn.balancer.Get(vip)
+			sc := startSimulatedCare(t, tn, vs, -1)
+			c.node.CareRunning = func() bool { return tt.healthPort && sc.running.Load() }
+			c.node.CareStopTimeout = 50 * time.Millisecond
+			c.node.CareQuiet = 200 * time.Millisecond
+			_, err = c.Undo()
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), "kubeadm reset") {
+				t.Fatalf("undo: %v, want an error containing %q and naming kubeadm reset", err, tt.wantErr)
+			}
+			st, found, err := locallb.Installer{StatePath: tn.StatePath}.ReadState()
+			if err != nil || !found || st.VIP != vip {
+				t.Errorf("record %+v found=%v err=%v: a reset would leave the rules behind", st, found, err)
+			}
+		})
+	}
+}
+
+func TestCareHealthAddressIsTheDaemonDefault(t *testing.T) {
+	if CareHealthAddress != care.DefaultMetricsAddress {
+		t.Fatalf("CareHealthAddress %s, but the care daemon serves /healthz on %s", CareHealthAddress, care.DefaultMetricsAddress)
+	}
+}
+
+// Reset names the route only when the record says the phase added one.
+func TestResetLocalLBNamesOnlyWhatWasCreated(t *testing.T) {
+	for _, covered := range []bool{false, true} {
+		tn := newTestNode(t)
+		tn.routes.Covered = covered
+		c, err := RunLocalLB(seeds, tn.Node)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+		for _, dry := range []bool{true, false} {
+			tn.out.Reset()
+			if err := ResetLocalLB(tn.Node, dry); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(tn.out.String(), "and its route"); got == covered {
+				t.Errorf("route covered by another=%v, dry run=%v: reset says %q", covered, dry, tn.out)
+			}
+		}
 	}
 }

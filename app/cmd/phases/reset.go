@@ -27,10 +27,14 @@ func ResetLocalLB(node Node, dryRun bool) error {
 		errs = append(errs, err)
 	}
 	if recorded {
+		what := fmt.Sprintf("the %s virtual server %s", st.BackendOrDefault().Title(), st.VIP)
+		if st.Route {
+			what += fmt.Sprintf(" and its route (proto %d)", locallb.RouteProtocol)
+		}
 		if dryRun {
-			node.printf("Would remove the %s virtual server %s and its route (proto %d), recorded in %s", backendName(st.BackendOrDefault()), st.VIP, locallb.RouteProtocol, node.statePath())
+			node.printf("Would remove %s, recorded in %s", what, node.statePath())
 		} else if k, err := node.OpenKernel(st.BackendOrDefault()); err != nil {
-			errs = append(errs, fmt.Errorf("removing the %s virtual server %s recorded in %s: %w", backendName(st.BackendOrDefault()), st.VIP, node.statePath(), err))
+			errs = append(errs, fmt.Errorf("removing the %s virtual server %s recorded in %s: %w", st.BackendOrDefault().Title(), st.VIP, node.statePath(), err))
 		} else {
 			err := node.installer(k).Cleanup()
 			if k.Close != nil {
@@ -39,7 +43,7 @@ func ResetLocalLB(node Node, dryRun bool) error {
 			if err != nil {
 				errs = append(errs, err)
 			} else {
-				node.printf("Removed the %s virtual server %s and its route", backendName(st.BackendOrDefault()), st.VIP)
+				node.printf("Removed %s", what)
 			}
 		}
 	}

@@ -39,7 +39,7 @@ var masterAddrs = []string{"10.103.97.200", "10.103.97.201", "10.103.97.202"}
 // bins are the programs (and image archives) the harness runs.
 type bins struct {
 	kubeadm, lvscare, apiserver, kcm, etcd, self string
-	kubelet, containerd, ctr                     string // -kubelet real
+	kubelet, kubeProxy, containerd, ctr          string // -kubelet real
 	images                                       []string
 }
 
@@ -48,7 +48,8 @@ func (b *bins) check(realKubelet bool) error {
 	need := map[string]string{"kubeadm": b.kubeadm, "kube-apiserver": b.apiserver, "kube-controller-manager": b.kcm, "etcd": b.etcd, "lvscare": b.lvscare}
 	if realKubelet {
 		need["kubelet"] = b.kubelet
-		for _, tool := range []struct{ name, pkg string }{{"containerd", "containerd"}, {"ctr", "containerd"}, {"runc", "runc"}} {
+		need["kube-proxy"] = b.kubeProxy
+		for _, tool := range []struct{ name, pkg string }{{"containerd", "containerd"}, {"ctr", "containerd"}, {"runc", "runc"}, {"nft", "nftables"}} {
 			p, err := exec.LookPath(tool.name)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s is not installed: apt-get install %s (or run with -kubelet standin)", tool.name, tool.pkg))

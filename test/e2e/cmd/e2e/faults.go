@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os/exec"
+	"path/filepath"
 	"syscall"
 	"time"
 )
@@ -17,7 +18,22 @@ var faultOrder = []string{
 	"cut m0 off (link down/up)",
 	"delete the LB's rules",
 	"restart the care daemon",
+	faultHolderFreeze,
+	faultHolderCut,
+	faultHolderKill,
+	faultGraceful,
+	faultAllDown,
 }
+
+// The faults aimed at the master that holds the persistent client's
+// connection (issue 11), and the planned and total outages.
+const (
+	faultHolderFreeze = "freeze the persistent's master"
+	faultHolderCut    = "cut off the persistent's master"
+	faultHolderKill   = "kill the persistent's master"
+	faultGraceful     = "graceful restart, each master"
+	faultAllDown      = "all masters down, one back"
+)
 
 func (h *harness) faultsAll() error {
 	for r := 1; r <= h.o.repeat; r++ {
@@ -39,6 +55,7 @@ func (h *harness) fault(run int, name string) error {
 		return fmt.Errorf("before %q: %w", name, err)
 	}
 	var apply, undo func() error
+	faultFor := h.o.faultFor
 	m := func(i int) *node { return h.masters[i] }
 	switch name {
 	case "kill apiserver m1":
@@ -55,6 +72,37 @@ func (h *harness) fault(run int, name string) error {
 		apply = h.lb.deleteRules
 	case "restart the care daemon":
 		apply = h.lb.restartCare
+	case faultHolderFreeze, faultHolderCut, faultHolderKill:
+		i, err := h.holder(h.pconn)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		h.logf("the persistent client's connection is held by %s", m(i).name)
+		switch name {
+		case faultHolderFreeze:
+			apply = func() error { return h.api[i].cmd.Process.Signal(syscall.SIGSTOP) }
+			undo = func() error { return h.api[i].cmd.Process.Signal(syscall.SIGCONT) }
+		case faultHolderCut:
+			apply = func() error { return ipCmd(h.log, "-n", m(i).netns, "link", "set", "eth0", "down") }
+			undo = func() error { return ipCmd(h.log, "-n", m(i).netns, "link", "set", "eth0", "up") }
+		case faultHolderKill:
+			apply = func() error { h.api[i].kill(); return nil }
+			undo = func() error { return h.restartAPIServer(i) }
+		}
+		faultFor = h.o.longFaultFor
+	case faultGraceful:
+		apply = h.gracefulRestarts
+	case faultAllDown:
+		apply = h.allDownOneBack
+		undo = func() error {
+			for i := 1; i < len(h.masters); i++ {
+				if err := h.restartAPIServer(i); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		faultFor = 0
 	default:
 		return fmt.Errorf("unknown fault %q", name)
 	}
@@ -66,7 +114,7 @@ func (h *harness) fault(run int, name string) error {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	if undo != nil {
-		time.Sleep(h.o.faultFor)
+		time.Sleep(faultFor)
 		if err := undo(); err != nil {
 			return fmt.Errorf("undoing %s: %w", name, err)
 		}
@@ -77,6 +125,26 @@ func (h *harness) fault(run int, name string) error {
 	rerr := h.waitHealthy(30 * time.Second)
 	w := summarize(h.probe.since(start), h.o.interval)
 	w.from, w.to = start, time.Now()
+	if name == faultAllDown && !h.oneBackAt.IsZero() {
+		after := h.probe.since(h.oneBackAt)
+		first := recovery(append([]sample{{at: h.oneBackAt}}, after...), h.oneBackAt)
+		late := 0
+		for _, x := range after {
+			if !x.ok && x.at.After(h.oneBackAt.Add(time.Second)) {
+				late++
+			}
+		}
+		h.oneBack = append(h.oneBack, oneBack{first: first, late: late})
+		h.logf("all down, one back: first success through the VIP %s after m0's /readyz; %d failed requests later than 1 s after it", first.Round(time.Millisecond), late)
+	}
+	if h.persist != nil {
+		ps := h.persist.since(start)
+		pw := summarize(ps, persistentInterval)
+		pw.from, pw.to = start, w.to
+		pw.recovery = recovery(ps, start)
+		h.pfaults[name] = append(h.pfaults[name], pw)
+		h.logf("fault %-30s run %d: persistent client %d/%d requests failed, recovered %s after the fault began (first error: %s)", name, run, pw.failed, pw.total, pw.recovery.Round(time.Millisecond), tail(pw.firstErr, 160))
+	}
 	h.faults[name] = append(h.faults[name], w)
 	h.logf("fault %-30s run %d (at %s): %d/%d requests failed, window %s (first error: %s)", name, run, start.UTC().Format("15:04:05.000"), w.failed, w.total, w.span.Round(time.Millisecond), tail(w.firstErr, 160))
 	h.check(fmt.Sprintf("run %d: requests through the VIP succeed again after %q", run, name), rerr)
@@ -99,3 +167,56 @@ func (h *harness) restartAPIServer(i int) error {
 }
 
 func lookPath(name string) (string, error) { return exec.LookPath(name) }
+
+// gracefulRestarts restarts every apiserver in turn the way the kubelet
+// does on a static pod change or `kubeadm upgrade apply`: SIGTERM, wait
+// until it exits (after its --shutdown-delay-duration) or the pod's
+// termination grace period ends (then SIGKILL: an apiserver waits up to 60 s
+// for long-running watches), start it again, wait for /readyz.
+func (h *harness) gracefulRestarts() error {
+	for i, m := range h.masters {
+		grace, err := podGracePeriod(m.path(filepath.Join(manifestDirPath, "kube-apiserver.yaml")))
+		if err != nil {
+			return err
+		}
+		p := h.api[i]
+		stopped := time.Now()
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.done:
+			h.logf("graceful restart: %s's apiserver exited %s after SIGTERM", m.name, time.Since(stopped).Round(10*time.Millisecond))
+		case <-time.After(grace):
+			p.kill()
+			h.logf("graceful restart: %s's apiserver still ran after the pod's %s grace period: killed", m.name, grace)
+		}
+		if err := h.restartAPIServer(i); err != nil {
+			return err
+		}
+		h.logf("graceful restart: %s's apiserver is back", h.masters[i].name)
+	}
+	return nil
+}
+
+// allDownOneBack kills every apiserver, waits, and starts m0 only; it
+// records when m0 answered /readyz (the other two come back in the undo).
+func (h *harness) allDownOneBack() error {
+	for _, p := range h.api {
+		p.kill()
+	}
+	time.Sleep(3 * time.Second)
+	if err := h.restartAPIServer(0); err != nil {
+		return err
+	}
+	h.oneBackAt = time.Now()
+	h.logf("all down: m0's apiserver answers /readyz again")
+	// Let the care daemon and the clients see it before the others return.
+	time.Sleep(h.o.settle)
+	return nil
+}
+
+// oneBack is one run of faultAllDown, measured from the moment the first
+// master answered /readyz again.
+type oneBack struct {
+	first time.Duration // first success through the VIP (0: no request failed)
+	late  int           // failed requests more than 1 s after it
+}

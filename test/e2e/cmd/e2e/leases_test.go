@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -56,10 +57,10 @@ func TestSumMetric(t *testing.T) {
 		want       float64
 		wantErr    bool
 	}{
-		{"declared, no samples", "# HELP lvscare_balancer_errors_total Failed calls.\n# TYPE lvscare_balancer_errors_total counter\n", 0, false},
-		{"labelled samples add up", "# HELP lvscare_balancer_errors_total x\nlvscare_balancer_errors_total{op=\"get\"} 3\nlvscare_balancer_errors_total{op=\"ensure\"} 4\nlvscare_balancer_errors_totally 9\n", 7, false},
-		{"unlabelled sample", "# HELP lvscare_balancer_errors_total x\nlvscare_balancer_errors_total 2\n", 2, false},
-		{"not declared", "# HELP other x\nother 1\n", 0, true},
+		{"no samples: a vector without children is not listed", "lvscare_real_server_up{real_server=\"10.0.0.1:6443\"} 1\n", 0, false},
+		{"labelled samples add up", "lvscare_real_server_up{real_server=\"10.0.0.1:6443\"} 1\nlvscare_balancer_errors_total{op=\"get\"} 3\nlvscare_balancer_errors_total{op=\"ensure\"} 4\nlvscare_balancer_errors_totally 9\n", 7, false},
+		{"unlabelled sample", "lvscare_real_server_up{real_server=\"10.0.0.1:6443\"} 1\nlvscare_balancer_errors_total 2\n", 2, false},
+		{"not the daemon's metrics", "# HELP other x\nother 1\n", 0, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := sumMetric(strings.NewReader(tc.text), "lvscare_balancer_errors_total")
@@ -67,5 +68,52 @@ func TestSumMetric(t *testing.T) {
 				t.Errorf("got %v, %v; want %v (error %v)", got, err, tc.want, tc.wantErr)
 			}
 		})
+	}
+}
+
+func TestRecovery(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	s := func(ms int, ok bool) sample { return sample{at: t0.Add(time.Duration(ms) * time.Millisecond), ok: ok} }
+	for _, tc := range []struct {
+		name string
+		ss   []sample
+		want time.Duration
+	}{
+		{"never failed", []sample{s(0, true), s(100, true)}, 0},
+		{"failed then recovered", []sample{s(0, true), s(100, false), s(2200, false), s(2300, true)}, 2300 * time.Millisecond},
+		{"never recovered", []sample{s(100, false), s(200, false)}, -1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := recovery(tc.ss, t0); got != tc.want {
+				t.Errorf("recovery = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestHexIPv4(t *testing.T) {
+	// /proc/net/tcp prints 10.103.97.100 as 6461670A.
+	if got := hexIPv4(net.ParseIP("10.103.97.100")); got != "6461670A" {
+		t.Errorf("hexIPv4 = %s, want 6461670A", got)
+	}
+	if got := hexIPv4(net.ParseIP("1.0.0.0")); got != "00000001" {
+		t.Errorf("hexIPv4 = %s, want 00000001", got)
+	}
+}
+
+func TestEstablished(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "tcp6")
+	data := `  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000000000000000000000000000:192B 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0000000000000000 100 0 0 10 0
+   1: 0000000000000000FFFF0000C861670A:192B 0000000000000000FFFF00006461670A:C1D2 01 00000000:00000000 00:00000000 00000000     0        0 2 1 0000000000000000 20 4 30 10 -1
+`
+	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !established(p, "6461670A:C1D2", "0000000000000000FFFF00006461670A:C1D2") {
+		t.Error("the IPv4-mapped established socket was not found")
+	}
+	if established(p, "6461670A:C1D3", "0000000000000000FFFF00006461670A:C1D3") {
+		t.Error("another port matched")
 	}
 }

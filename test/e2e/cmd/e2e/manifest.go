@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
@@ -51,4 +52,22 @@ func flagValue(cmd []string, name string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// podGracePeriod is the static pod's terminationGracePeriodSeconds (the
+// API default, 30 s, when unset): how long the kubelet waits after SIGTERM
+// before it kills the container.
+func podGracePeriod(path string) (time.Duration, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	var pod corev1.Pod
+	if err := yaml.Unmarshal(data, &pod); err != nil {
+		return 0, fmt.Errorf("%s is not a Pod manifest: %w", path, err)
+	}
+	if g := pod.Spec.TerminationGracePeriodSeconds; g != nil {
+		return time.Duration(*g) * time.Second, nil
+	}
+	return corev1.DefaultTerminationGracePeriodSeconds * time.Second, nil
 }

@@ -102,6 +102,9 @@ type window struct {
 	// from is when the fault was applied, to when requests had recovered
 	// (the node's lease renewals are judged over this interval).
 	from, to time.Time
+	// recovery (persistent client): first success after its first failure,
+	// from the fault's start; 0 if it never failed, -1 if it never recovered.
+	recovery time.Duration
 }
 
 func summarize(ss []sample, interval time.Duration) window {

@@ -424,16 +424,17 @@ func (r *realWorker) balancerErrors() (float64, error) {
 	return sumMetric(resp.Body, "lvscare_balancer_errors_total")
 }
 
-// sumMetric adds up the samples of a metric in Prometheus text format; the
-// metric must at least be declared (# HELP), so a renamed one fails.
+// sumMetric adds up the samples of a metric in Prometheus text format. A
+// counter vector without samples is not listed at all, so the text must at
+// least show the daemon's other metrics (lvscare_real_server_up): a
+// renamed counter or a foreign endpoint then fails instead of reading 0.
 func sumMetric(r io.Reader, name string) (float64, error) {
-	sum, declared := 0.0, false
+	sum, ours := 0.0, false
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		l := sc.Text()
-		if strings.HasPrefix(l, "# HELP "+name+" ") {
-			declared = true
-			continue
+		if strings.HasPrefix(l, "lvscare_real_server_up{") {
+			ours = true
 		}
 		if rest, ok := strings.CutPrefix(l, name); ok && (strings.HasPrefix(rest, " ") || strings.HasPrefix(rest, "{")) {
 			f := strings.Fields(rest[strings.LastIndex(rest, "}")+1:])
@@ -450,8 +451,8 @@ func sumMetric(r io.Reader, name string) (float64, error) {
 	if err := sc.Err(); err != nil {
 		return 0, err
 	}
-	if !declared {
-		return 0, fmt.Errorf("the metrics do not declare %s", name)
+	if !ours {
+		return 0, fmt.Errorf("these are not the care daemon's metrics (no lvscare_real_server_up) while looking for %s", name)
 	}
 	return sum, nil
 }

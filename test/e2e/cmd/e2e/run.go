@@ -24,35 +24,45 @@ type options struct {
 	interval   time.Duration
 	reqTimeout time.Duration
 	faultFor   time.Duration
-	settle     time.Duration
+	// longFaultFor is how long the faults on the persistent client's
+	// master last: longer than its 10 s request timeout.
+	longFaultFor time.Duration
+	settle       time.Duration
 }
 
 // harness is one end-to-end run: what it created, in creation order.
 type harness struct {
-	o       options
-	work    string
-	log     *os.File
-	topo    *topology
-	ps      procs
-	etcd    *node
-	masters []*node
-	worker  *node
-	etcdP   *proc
-	api     []*proc
-	apiCmd  [][]string
-	kcm     *proc
-	ca      []byte
-	token   string
-	hash    string
-	lb      workerLB
-	kubelet *proc // the stand-in (-kubelet standin)
-	real    *realWorker
-	nodes   *nodeWatch
-	probe   *prober
-	checks  []check
-	faults  map[string][]window
-	t0      time.Time
-	steps   []stepTime
+	o         options
+	work      string
+	log       *os.File
+	topo      *topology
+	ps        procs
+	etcd      *node
+	masters   []*node
+	worker    *node
+	etcdP     *proc
+	api       []*proc
+	apiCmd    [][]string
+	kcm       *proc
+	ca        []byte
+	token     string
+	hash      string
+	lb        workerLB
+	kubelet   *proc // the stand-in (-kubelet standin)
+	real      *realWorker
+	kubeProxy *proc
+	nodes     *nodeWatch
+	probe     *prober
+	// persist is the kubelet-like client: one HTTP/2 connection (pconn).
+	persist   *prober
+	pconn     *persistentConn
+	pfaults   map[string][]window
+	oneBackAt time.Time
+	oneBack   []oneBack
+	checks    []check
+	faults    map[string][]window
+	t0        time.Time
+	steps     []stepTime
 }
 
 type check struct {
@@ -75,6 +85,7 @@ func runMain(args []string) error {
 	fs.StringVar(&o.bins.kcm, "kube-controller-manager", filepath.Join(out, "kube-controller-manager"), "kube-controller-manager binary")
 	fs.StringVar(&o.bins.etcd, "etcd", filepath.Join(out, "etcd"), "etcd binary (test/e2e/cmd/etcd)")
 	fs.StringVar(&o.bins.kubelet, "kubelet-binary", filepath.Join(out, "kubelet"), "kubelet binary (hack/e2e-build.sh), with -kubelet real")
+	fs.StringVar(&o.bins.kubeProxy, "kube-proxy-binary", filepath.Join(out, "kube-proxy"), "kube-proxy binary (hack/e2e-build.sh), run on the real worker in nftables mode")
 	images := fs.String("images", filepath.Join(out, "..", "images", "pause.tar")+","+"_output/lvscare-image.tar", "comma-separated image archives imported into the worker's containerd, with -kubelet real (hack/e2e-build.sh, make image)")
 	fs.StringVar(&o.kubelet, "kubelet", "real", "the worker's kubelet: real (containerd and a kubelet run the kube-lvscare static pod) or standin (a TLS-bootstrap stub; the harness runs lvscare from the manifest)")
 	fs.StringVar(&o.lb, "lb", "userspace", "worker load balancer: userspace (stand-in: the care daemon over an in-process TCP balancer; kubeadm join --skip-phases locallb) or kernel (kubeadm join's locallb phase programs the kernel, our lvscare runs from its manifest)")
@@ -85,6 +96,7 @@ func runMain(args []string) error {
 	fs.DurationVar(&o.interval, "interval", 50*time.Millisecond, "the worker client's request interval")
 	fs.DurationVar(&o.reqTimeout, "request-timeout", 500*time.Millisecond, "the worker client's per-request timeout")
 	fs.DurationVar(&o.faultFor, "fault-duration", 6*time.Second, "how long a fault (freeze, link down) lasts before it is undone")
+	fs.DurationVar(&o.longFaultFor, "long-fault-duration", 12*time.Second, "how long the faults on the persistent client's master last")
 	fs.DurationVar(&o.settle, "settle", 4*time.Second, "observation time after a fault is applied or undone")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -107,7 +119,7 @@ func runMain(args []string) error {
 	}
 	o.bins.self = self
 	o.bins.images = splitList(*images)
-	for _, p := range []*string{&o.bins.kubeadm, &o.bins.lvscare, &o.bins.apiserver, &o.bins.kcm, &o.bins.etcd, &o.bins.kubelet} {
+	for _, p := range []*string{&o.bins.kubeadm, &o.bins.lvscare, &o.bins.apiserver, &o.bins.kcm, &o.bins.etcd, &o.bins.kubelet, &o.bins.kubeProxy} {
 		if a, err := filepath.Abs(*p); err == nil {
 			*p = a
 		}
@@ -134,7 +146,7 @@ func runMain(args []string) error {
 	if err != nil {
 		return err
 	}
-	h := &harness{o: o, work: work, log: logf, faults: map[string][]window{}, t0: time.Now()}
+	h := &harness{o: o, work: work, log: logf, faults: map[string][]window{}, pfaults: map[string][]window{}, t0: time.Now()}
 	fmt.Printf("e2e: work directory %s (log: e2e.log; per-process logs: logs/)\n", work)
 
 	// Tear down on Ctrl-C/SIGTERM too: every process we start has
@@ -377,11 +389,17 @@ func (h *harness) teardown() {
 	if h.probe != nil {
 		h.probe.stop()
 	}
+	if h.persist != nil {
+		h.persist.stop()
+	}
 	if h.lb != nil {
 		h.lb.stop()
 	}
 	if h.nodes != nil {
 		h.nodes.stop()
+	}
+	if h.kubeProxy != nil {
+		h.kubeProxy.stop(5 * time.Second)
 	}
 	if h.kubelet != nil {
 		h.kubelet.stop(5 * time.Second)
@@ -452,9 +470,31 @@ func (h *harness) report(rerr error) {
 				failed += x.failed
 				total += x.total
 			}
-			fmt.Fprintf(w, "  %-28s runs %d  failed %4d/%-5d  window p50 %6dms  p99 %6dms\n", name, len(ws), failed, total,
+			fmt.Fprintf(w, "  %-30s runs %d  failed %4d/%-5d  window p50 %6dms  p99 %6dms\n", name, len(ws), failed, total,
 				percentile(spans, 50).Milliseconds(), percentile(spans, 99).Milliseconds())
 		}
+	}
+	if len(h.pfaults) > 0 {
+		fmt.Fprintf(w, "persistent client (one HTTP/2 connection through the VIP like a kubelet's: node certificate, ReadIdleTimeout %s, PingTimeout %s, GET /readyz every %s, timeout %s); recovered = first success after its first failure, from the fault's start:\n",
+			persistentReadIdle, persistentPing, persistentInterval, persistentTimeout)
+		for _, name := range faultOrder {
+			ws := h.pfaults[name]
+			if len(ws) == 0 {
+				continue
+			}
+			var rec []time.Duration
+			failed, total := 0, 0
+			for _, x := range ws {
+				rec = append(rec, x.recovery)
+				failed += x.failed
+				total += x.total
+			}
+			fmt.Fprintf(w, "  %-30s runs %d  failed %4d/%-5d  recovered p50 %7.2fs  p99 %7.2fs\n", name, len(ws), failed, total,
+				percentile(rec, 50).Seconds(), percentile(rec, 99).Seconds())
+		}
+	}
+	for i, x := range h.oneBack {
+		fmt.Fprintf(w, "all masters down, m0 back (run %d): first success through the VIP %s after m0's /readyz, %d failed requests later than 1 s after it\n", i+1, x.first.Round(time.Millisecond), x.late)
 	}
 	if h.nodes != nil && len(h.faults) > 0 {
 		fmt.Fprintf(w, "node w's own connection (kubelet): longest gap between its Lease renewals during each fault (normal: 10s), polls that saw it not Ready:\n")
@@ -469,7 +509,7 @@ func (h *harness) report(rerr error) {
 				gaps = append(gaps, h.nodes.longestGap(x.from, x.to))
 				notReady += h.nodes.notReadyIn(x.from, x.to)
 			}
-			fmt.Fprintf(w, "  %-28s runs %d  lease gap p50 %6.1fs  max %6.1fs  not-Ready polls %d\n", name, len(ws),
+			fmt.Fprintf(w, "  %-30s runs %d  lease gap p50 %6.1fs  max %6.1fs  not-Ready polls %d\n", name, len(ws),
 				percentile(gaps, 50).Seconds(), percentile(gaps, 100).Seconds(), notReady)
 		}
 		fmt.Fprintf(w, "  over the whole run: %s\n", h.nodes.summary())

@@ -37,6 +37,22 @@ func (n *node) path(p string) string {
 	return filepath.Join(fmt.Sprintf("/proc/%d/root", n.holder.Process.Pid), p)
 }
 
+// resolve is path(p) after following p's symlinks (up to 8) inside the
+// node: an absolute link target is the node's, not the host's.
+func (n *node) resolve(p string) string {
+	for i := 0; i < 8; i++ {
+		t, err := os.Readlink(n.path(p))
+		if err != nil {
+			break
+		}
+		if !filepath.IsAbs(t) {
+			t = filepath.Join(filepath.Dir(p), t)
+		}
+		p = t
+	}
+	return n.path(p)
+}
+
 // command runs name inside the node's network, mount and UTS namespaces.
 // nsenter execs name after setns, so the returned process is name itself
 // (signals reach it directly).
