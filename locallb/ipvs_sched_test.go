@@ -58,3 +58,27 @@ func TestIPVSSetSchedulerRejectsUnknown(t *testing.T) {
 		t.Fatalf("scheduler = %q, want rr", got)
 	}
 }
+
+// Get reports a scheduler other than the chosen one as a deviation (so the
+// daemon restores it), and the chosen one as none.
+func TestIPVSGetComparesTheChosenScheduler(t *testing.T) {
+	h := newMemHandle()
+	b := &IPVS{h: h}
+	if err := b.SetScheduler(ipvs.WeightedRoundRobin); err != nil {
+		t.Fatal(err)
+	}
+	vs := VirtualServer{VIP: vip4, RealServers: []RealServer{rs("10.0.0.1:6443", 1)}}
+	if err := b.Ensure(vs); err != nil {
+		t.Fatal(err)
+	}
+	got, found, err := b.Get(vip4)
+	if err != nil || !found || len(got.Deviations) != 0 {
+		t.Fatalf("Get = %+v %v %v; want no deviation with the chosen wrr", got, found, err)
+	}
+	s := h.svcs[vip4].svc
+	s.SchedName = ipvs.RoundRobin
+	h.svcs[vip4].svc = s
+	if got, _, _ := b.Get(vip4); len(got.Deviations) != 1 || got.Deviations[0] != "scheduler rr" {
+		t.Fatalf("deviations %q, want [scheduler rr]", got.Deviations)
+	}
+}
