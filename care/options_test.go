@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -211,6 +212,30 @@ func TestCheckArgs(t *testing.T) {
 	} {
 		if _, err := CheckArgs(tc.args); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("CheckArgs(%q) = %v, want %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+func TestNonPublicFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want []string
+		err  string
+	}{
+		{[]string{"--scheduler=wrr", "-i", "lvs0", "--mode", "link", "-C"}, nil, ""},
+		{[]string{"--rise", "3", "--backend=nftables", "--rise=4", "--interval", "5"}, []string{"rise", "backend"}, ""},
+		{[]string{"--health-req-body", "--rise"}, nil, ""}, // a value
+		{[]string{"--nope"}, nil, "unknown flag: --nope"},
+	} {
+		got, err := NonPublicFlags(tc.args)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("NonPublicFlags(%q) = %v, want %q", tc.args, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(got, tc.want) {
+			t.Errorf("NonPublicFlags(%q) = %q, %v; want %q", tc.args, got, err, tc.want)
 		}
 	}
 }

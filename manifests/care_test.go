@@ -65,7 +65,7 @@ func TestRenderCareRefuses(t *testing.T) {
 		{"public image + our flag", careOpts(public, "", Care{ExtraArgs: []string{"--rise=3"}}),
 			[]string{`"--rise=3"`, "not a public lvscare flag", DefaultImage}},
 		{"public image + unknown shorthand", careOpts(public, "", Care{ExtraArgs: []string{"-v", "2"}}),
-			[]string{`"-v"`, "not a public lvscare flag"}},
+			[]string{`"-v"`, "unknown shorthand flag: 'v'"}},
 		{"our image + a flag nobody has", careOpts("", "", Care{ExtraArgs: []string{"--rize", "3"}}),
 			[]string{"would refuse its command line", "unknown flag: --rize", "care section"}},
 		{"our image + link mode", careOpts("", "", Care{ExtraArgs: []string{"--mode", "link"}}),
@@ -103,6 +103,14 @@ func TestRenderCareRefuses(t *testing.T) {
 func TestRenderCarePublicImage(t *testing.T) {
 	o := careOpts("ghcr.io/labring/lvscare:v5.0.1", "", Care{Interval: 5 * time.Second, HealthStatus: []int{401},
 		ExtraArgs: []string{"--mode", "link", "-i", "lvs0", "--scheduler=wlc"}})
+	if _, err := Render(o); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Values that look like flags are values, as pflag parses them.
+func TestRenderCarePublicImageValues(t *testing.T) {
+	o := careOpts("ghcr.io/labring/lvscare:v5.0.1", "", Care{ExtraArgs: []string{"--health-req-body", "-x", "--logger=DEBG"}})
 	if _, err := Render(o); err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/netip"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -261,11 +260,12 @@ func (o Options) validateCare() error {
 		if b, _ := locallb.ParseBackend(string(o.Backend)); b != locallb.BackendIPVS {
 			return fmt.Errorf("lvscare manifest: the image %s is not ours and runs public lvscare, which has no --backend (only IPVS): use our image (%s, or <imageRepository>/%s) or backend ipvs", o.Image, DefaultImage, ImageName)
 		}
-		for _, a := range c.ExtraArgs {
-			name, ok := flagName(a)
-			if ok && !slices.Contains(care.PublicFlags, name) {
-				return fmt.Errorf("lvscare manifest: care.extraArgs %q: --%s is not a public lvscare flag, and the image %s is not ours: %s", a, name, o.Image, fix)
-			}
+		ours, err := care.NonPublicFlags(c.ExtraArgs)
+		if err != nil {
+			return fmt.Errorf("lvscare manifest: care.extraArgs %q: %w; give lvscare care flags", c.ExtraArgs, err)
+		}
+		if len(ours) > 0 {
+			return fmt.Errorf("lvscare manifest: care.extraArgs %q: --%s is not a public lvscare flag, and the image %s is not ours: %s", c.ExtraArgs, strings.Join(ours, ", --"), o.Image, fix)
 		}
 		return nil
 	}
