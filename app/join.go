@@ -392,6 +392,7 @@ func (res *joinResolution) fromConfig(req joinRequest, upstreamSkip []string) er
 			return fmt.Errorf("%s: %s document: backend: %w", cfgPath, locallbconfig.Kind, err)
 		}
 		res.cfg.Backend = b
+		res.cfg.Care = o.Care.Manifest()
 	}
 	if filtered {
 		res.filteredConfig = file.UpstreamBytes()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"os/signal"
 	"syscall"
 
@@ -20,8 +21,24 @@ import (
 type BalancerFactory func(backend locallb.Backend) (locallb.Balancer, error)
 
 // NewCommand returns the lvscare command tree: "care" (the daemon) and
-// "version". newProber may be nil for the HTTP prober.
+// "version". In route mode (public lvscare's default) the daemon owns the
+// VIP route in its network namespace's routing table (NetlinkRoutes).
 func NewCommand(version string, newBalancer BalancerFactory, out, errOut io.Writer) *cobra.Command {
+	return NewCommandWithRoutes(version, newBalancer, NetlinkRoutes, out, errOut)
+}
+
+// NewCommandWithRoutes is NewCommand with route mode's RouteOwner from
+// newRoutes.
+func NewCommandWithRoutes(version string, newBalancer BalancerFactory, newRoutes RoutesFactory, out, errOut io.Writer) *cobra.Command {
+	k := Kernel{Balancer: newBalancer, Routes: newRoutes}
+	return newCommand(version, out, errOut, os.Getenv, NewOptions(), func(ctx context.Context, cfg Config) error {
+		return k.Main(ctx, cfg, version, errOut)
+	})
+}
+
+// newCommand builds the tree around run, which gets the validated
+// configuration; getenv supplies the CARE_* variables and opts the defaults.
+func newCommand(version string, out, errOut io.Writer, getenv func(string) string, opts *Options, run func(context.Context, Config) error) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "lvscare",
 		Short:         "Keeps a node-local virtual server (IPVS or nftables) pointing at the healthy control-plane nodes",
@@ -31,7 +48,6 @@ func NewCommand(version string, newBalancer BalancerFactory, out, errOut io.Writ
 	root.SetOut(out)
 	root.SetErr(errOut)
 
-	opts := NewOptions()
 	careCmd := &cobra.Command{
 		Use:   "care",
 		Short: "Probe every real server and keep the virtual server to the healthy ones",
@@ -41,16 +57,28 @@ deletes it on the next failure and adds it back after --rise passed probes.
 When every probe fails, all real servers are kept (fail open). The virtual
 server is restored within --restore-period when something deletes or changes
 it. SIGTERM exits leaving the rules in place; --clean deletes them and exits.
---backend chooses IPVS (default) or our own nftables table.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+--backend chooses IPVS (default) or our own nftables table.
+
+In route mode (--mode route, the default) it also owns a VIP/32 (/128) route
+on the interface towards the masters (or --ip) and restores it the same way.
+
+Every flag not given on the command line is read from the environment
+variable CARE_<FLAG> when that is set (--health-path: CARE_HEALTH_PATH), as
+public lvscare does.`,
+		// Public lvscare ignores positional arguments.
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := ApplyEnv(cmd.Flags(), getenv); err != nil {
+				return fmt.Errorf("invalid flags:\n%w", err)
+			}
+			opts.Args = args
 			cfg, err := opts.Validate()
 			if err != nil {
 				return fmt.Errorf("invalid flags:\n%w", err)
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			return Main(ctx, cfg, version, newBalancer, errOut)
+			return run(ctx, cfg)
 		},
 	}
 	opts.RegisterFlags(careCmd.Flags())
@@ -63,12 +91,30 @@ it. SIGTERM exits leaving the rules in place; --clean deletes them and exits.
 	return root
 }
 
+// Kernel opens what the daemon programs: the balancer and, in route mode,
+// the route owner (nil Routes: route mode fails with a clear error).
+type Kernel struct {
+	Balancer BalancerFactory
+	Routes   RoutesFactory
+}
+
+// schedulerSetter is a balancer whose scheduler can be chosen
+// (*locallb.IPVS).
+type schedulerSetter interface{ SetScheduler(name string) error }
+
 // errNetAdminNotPermitted means the process may not raise CAP_NET_ADMIN at
 // all (no file capability and not root).
 var errNetAdminNotPermitted = errors.New("CAP_NET_ADMIN is not in the permitted set of this process")
 
-// Main runs the daemon described by cfg, logging to logOut.
+// Main runs the daemon described by cfg, logging to logOut, with the
+// route owner of NetlinkRoutes in route mode.
 func Main(ctx context.Context, cfg Config, version string, newBalancer BalancerFactory, logOut io.Writer) error {
+	return Kernel{Balancer: newBalancer, Routes: NetlinkRoutes}.Main(ctx, cfg, version, logOut)
+}
+
+// Main runs the daemon described by cfg with k, logging to logOut.
+func (k Kernel) Main(ctx context.Context, cfg Config, version string, logOut io.Writer) error {
+	newBalancer := k.Balancer
 	log := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	// Before anything opens a netlink socket: the kernel checks the
 	// capabilities of the thread that opened it too.
@@ -92,6 +138,24 @@ func Main(ctx context.Context, cfg Config, version string, newBalancer BalancerF
 	case interface{ Close() }: // *locallb.IPVS
 		defer c.Close()
 	}
+	if cfg.Scheduler != "" && cfg.Scheduler != "rr" {
+		s, ok := lb.(schedulerSetter)
+		if !ok {
+			return fmt.Errorf("--scheduler %s: the %s backend balances round-robin only; use --scheduler rr or --backend ipvs", cfg.Scheduler, cfg.Backend)
+		}
+		if err := s.SetScheduler(cfg.Scheduler); err != nil {
+			return fmt.Errorf("--scheduler %s: %w", cfg.Scheduler, err)
+		}
+	}
+	var routes RouteOwner
+	if cfg.Route.Own {
+		if k.Routes == nil {
+			return errors.New("route mode (--mode route, the default) needs the routing table, which this build cannot open: pass --mode \"\" to leave routes alone")
+		}
+		if routes, err = k.Routes(); err != nil {
+			return fmt.Errorf("route mode: opening the routing table: %w (pass --mode \"\" to leave routes alone)", err)
+		}
+	}
 	var prober Prober
 	if !cfg.Clean {
 		hp, err := NewHTTPProber(cfg.Probe, "lvscare/"+version)
@@ -109,6 +173,7 @@ func Main(ctx context.Context, cfg Config, version string, newBalancer BalancerF
 		metrics = NewMetrics()
 	}
 	d := NewDaemon(cfg, lb, prober, log, metrics)
+	d.SetRoutes(routes)
 
 	if metrics == nil {
 		return d.Run(ctx)

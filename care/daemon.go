@@ -21,6 +21,8 @@ type Daemon struct {
 	log     *slog.Logger
 	metrics *Metrics
 	limit   *limiter
+	// routes owns the VIP route in route mode (see route.go); nil: none.
+	routes RouteOwner
 
 	// lastLoop is the unix-nano time of the last loop iteration, read by
 	// the health endpoint from another goroutine.
@@ -57,7 +59,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			return fmt.Errorf("deleting virtual server %s: %w", vip, err)
 		}
 		d.log.Info("deleted virtual server", "vs", vip)
-		return nil
+		return d.removeRoute()
 	}
 
 	now := time.Now()
@@ -76,6 +78,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return fmt.Errorf("creating virtual server %s with real servers %v: %w", vip, d.cfg.RealServers, err)
 	}
 	d.log.Info("virtual server ensured", "vs", vip, "rs", d.cfg.RealServers)
+	if err := d.ownRoute(true); err != nil {
+		if d.cfg.RunOnce {
+			return err
+		}
+		d.balancerErr("route", err) // retried every restore period
+	}
 	for _, rs := range core.Servers() {
 		d.metrics.setPhase(vip, rs, Active)
 	}
@@ -165,6 +173,9 @@ func (d *Daemon) loop(ctx context.Context, core *Core, applied locallb.VirtualSe
 		}
 		if !now.Before(nextRestore) {
 			applied = d.restore(desired, applied)
+			if err := d.ownRoute(false); err != nil {
+				d.balancerErr("route", err)
+			}
 			nextRestore = now.Add(d.cfg.RestorePeriod)
 		}
 		for _, rs := range core.Due(now) {

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +23,7 @@ func parse(t *testing.T, args ...string) (Config, error) {
 	fs.SetOutput(io.Discard)
 	o := NewOptions()
 	o.CAFile = filepath.Join(t.TempDir(), "absent-ca.crt")
+	o.HostsFile = filepath.Join(t.TempDir(), "absent-hosts")
 	o.RegisterFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -93,15 +95,19 @@ func TestOptionsErrors(t *testing.T) {
 		{"no rs", []string{"--vs", "10.0.0.1:6443"}, []string{"--rs is required"}},
 		{"bad vs", []string{"--vs", "10.0.0.1", "--rs", "1.1.1.1:6443"}, []string{`--vs "10.0.0.1"`, "192.168.0.2:6443"}},
 		{"port 0", []string{"--vs", "10.0.0.1:0", "--rs", "1.1.1.1:6443"}, []string{`--vs "10.0.0.1:0"`, "port 0"}},
-		{"duplicate rs", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--rs", "1.1.1.1:6443"}, []string{"given twice"}},
 		{"scheme", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--health-schem", "tcp"}, []string{`"tcp"`, "https or http"}},
-		{"timeout >= interval", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--interval", "1s", "--health-timeout", "1s"}, []string{"--health-timeout 1s", "shorter than --interval 1s"}},
-		{"status", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--health-status", "200"}, []string{"--health-status 200"}},
 		{"rise", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--rise", "0"}, []string{"--rise 0"}},
-		{"scheduler", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--scheduler", "wlc"}, []string{`"wlc"`, "rr"}},
+		{"scheduler", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--scheduler", "mh"}, []string{`--scheduler "mh"`, "rr, wrr, lc, wlc, dh, sh"}},
+		{"scheduler on nftables", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--scheduler", "wrr", "--backend", "nftables"}, []string{"--scheduler wrr", "--backend nftables", "use --scheduler rr, or --backend ipvs"}},
+		{"link mode", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--mode", "link"}, []string{"--mode link is not supported", "use --mode route"}},
+		{"unknown mode", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--mode", "tunnel"}, []string{`--mode "tunnel"`, "route"}},
+		{"bad --ip", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--ip", "node1"}, []string{`--ip "node1"`, "--ip 192.168.0.10"}},
+		{"--ip of another family", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--ip", "fd00::1"}, []string{"--ip fd00::1", "different IP families"}},
+		{"method", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--health-req-method", "GET /x"}, []string{`--health-req-method "GET /x"`, "GET or HEAD"}},
+		{"header name", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--health-req-headers", "X Y=1"}, []string{`"X Y" is not a header name`}},
+		{"negative interval", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--interval", "-1"}, []string{"--interval -1s"}},
 		{"metrics not loopback", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--metrics-address", "0.0.0.0:10296"}, []string{"not a loopback"}},
 		{"missing explicit CA", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--ca-file", "/nonexistent/ca.crt"}, []string{`--ca-file "/nonexistent/ca.crt"`}},
-		{"logger", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--logger", "LOUD"}, []string{`--logger "LOUD"`}},
 		{"interval", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--interval", "soon"}, []string{`"soon"`, "whole seconds"}},
 	}
 	for _, tc := range tests {
@@ -186,5 +192,50 @@ func TestCommandPassesBackendToFactory(t *testing.T) {
 	}
 	if got != locallb.BackendNFTables {
 		t.Fatalf("factory got backend %q, want nftables", got)
+	}
+}
+
+func TestCheckArgs(t *testing.T) {
+	cfg, err := CheckArgs([]string{"--vs", "10.103.97.2:6443", "--rs", "10.103.97.200:6443", "--ca-file", "/nonexistent/ca.crt", "--interval", "5s"})
+	if err != nil {
+		t.Fatalf("CheckArgs looked at this machine's files: %v", err)
+	}
+	if cfg.Interval != 5*time.Second || cfg.Probe.CAFile != "/nonexistent/ca.crt" {
+		t.Fatalf("cfg %+v", cfg)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--vs", "10.103.97.2:6443", "--rs", "10.103.97.200:6443", "--rize", "2"}, "unknown flag: --rize"},
+		{[]string{"--vs", "10.103.97.2:6443", "--rs", "10.103.97.200:6443", "--backend", "nftables", "--scheduler", "lc"}, "--scheduler lc"},
+	} {
+		if _, err := CheckArgs(tc.args); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("CheckArgs(%q) = %v, want %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+func TestNonPublicFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want []string
+		err  string
+	}{
+		{[]string{"--scheduler=wrr", "-i", "lvs0", "--mode", "link", "-C"}, nil, ""},
+		{[]string{"--rise", "3", "--backend=nftables", "--rise=4", "--interval", "5"}, []string{"rise", "backend"}, ""},
+		{[]string{"--health-req-body", "--rise"}, nil, ""}, // a value
+		{[]string{"--nope"}, nil, "unknown flag: --nope"},
+	} {
+		got, err := NonPublicFlags(tc.args)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("NonPublicFlags(%q) = %v, want %q", tc.args, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(got, tc.want) {
+			t.Errorf("NonPublicFlags(%q) = %q, %v; want %q", tc.args, got, err, tc.want)
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,8 +31,9 @@ type ConnWatcher interface {
 	Lost() <-chan netip.AddrPort
 }
 
-// HTTPProber probes GET scheme://rs/path anonymously over kept-alive
-// connections.
+// HTTPProber probes scheme://rs/path anonymously over kept-alive
+// connections, with GET or --health-req-method, --health-req-body and
+// --health-req-headers.
 type HTTPProber struct {
 	cfg       ProbeConfig
 	client    *http.Client
@@ -145,12 +147,27 @@ func (p *HTTPProber) Probe(ctx context.Context, rs netip.AddrPort) error {
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
 	defer cancel()
 	u := url.URL{Scheme: p.cfg.Scheme, Host: rs.String(), Path: p.cfg.Path}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	method := p.cfg.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	var body io.Reader
+	if p.cfg.Body != "" {
+		body = strings.NewReader(p.cfg.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
 	if err != nil {
-		return fmt.Errorf("building probe request %s: %w", u.String(), err)
+		return fmt.Errorf("building probe request %s %s: %w", method, u.String(), err)
 	}
 	if p.userAgent != "" {
 		req.Header.Set("User-Agent", p.userAgent)
+	}
+	// --health-req-headers add to (and may replace) the User-Agent.
+	for k, vs := range p.cfg.Header {
+		req.Header.Del(k)
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
 	}
 	resp, err := p.client.Do(req)
 	if err != nil {
@@ -160,7 +177,7 @@ func (p *HTTPProber) Probe(ctx context.Context, rs netip.AddrPort) error {
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	_ = resp.Body.Close()
 	if resp.StatusCode >= 400 && !p.extraOK[resp.StatusCode] {
-		return fmt.Errorf("GET %s answered %s", u.String(), resp.Status)
+		return fmt.Errorf("%s %s answered %s", method, u.String(), resp.Status)
 	}
 	return nil
 }

@@ -197,10 +197,13 @@ func (x *Installed) UndoSteps() (undone []string, err error) {
 	}
 	in, backend := x.in, State{Backend: x.in.Backend}.BackendOrDefault().Title()
 	var errs []error
-	if x.addedRoute {
+	// A VIP this run set up has no route of ours from before it: the care
+	// daemon in route mode may have written one even when the join did not
+	// need it (another route covered the VIP), so that goes too.
+	if x.addedRoute || x.createdVS {
 		if err := in.Routes.Remove(x.vip.Addr()); err != nil {
 			errs = append(errs, err)
-		} else {
+		} else if x.addedRoute {
 			undone = append(undone, fmt.Sprintf("removed the route for %s", x.vip.Addr()))
 		}
 	}

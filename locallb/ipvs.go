@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/moby/ipvs"
@@ -33,6 +34,23 @@ type ipvsHandle interface {
 // goroutine at a time.
 type IPVS struct {
 	h ipvsHandle
+	// sched is the virtual server's scheduler; "" is round-robin.
+	sched string
+}
+
+// IPVSSchedulers are the schedulers SetScheduler takes (github.com/moby/ipvs
+// names them; public lvscare accepts exactly these).
+var IPVSSchedulers = []string{ipvs.RoundRobin, ipvs.WeightedRoundRobin, ipvs.LeastConnection, ipvs.WeightedLeastConnection, ipvs.DestinationHashing, ipvs.SourceHashing}
+
+// SetScheduler makes Ensure program (and restore) name as the virtual
+// server's scheduler instead of round-robin. The kernel loads the
+// scheduler's module (ip_vs_<name>) on first use.
+func (b *IPVS) SetScheduler(name string) error {
+	if !slices.Contains(IPVSSchedulers, name) {
+		return fmt.Errorf("IPVS scheduler %q is not supported: use one of %s", name, strings.Join(IPVSSchedulers, ", "))
+	}
+	b.sched = name
+	return nil
 }
 
 var _ Balancer = (*IPVS)(nil)
@@ -98,14 +116,22 @@ func probeHandle(h interface{ GetConfig() (*ipvs.Config, error) }) (err error) {
 // Close releases the netlink socket.
 func (b *IPVS) Close() { b.h.Close() }
 
-// ipvsNetmask is what kube-proxy and ipvsadm use: only meaningful for
+// toService is the IPVS service for vip with scheduler sched ("" is
+// round-robin). The kernel finds a service by address, port and protocol,
+// so lookups and deletes may pass any scheduler; what Ensure writes and what
+// Get compares against must pass the balancer's (IPVS.sched).
+//
+// The netmask is what kube-proxy and ipvsadm use: only meaningful for
 // persistence, which we do not set, but the kernel stores it.
-func toService(vip netip.AddrPort) *ipvs.Service {
+func toService(vip netip.AddrPort, sched string) *ipvs.Service {
+	if sched == "" {
+		sched = ipvs.RoundRobin
+	}
 	s := &ipvs.Service{
 		Address:   net.IP(vip.Addr().AsSlice()),
 		Protocol:  syscall.IPPROTO_TCP,
 		Port:      vip.Port(),
-		SchedName: ipvs.RoundRobin,
+		SchedName: sched,
 	}
 	if vip.Addr().Is4() {
 		s.AddressFamily, s.Netmask = syscall.AF_INET, 0xffffffff
@@ -170,18 +196,24 @@ func validateVirtualServer(vs VirtualServer) error {
 // changed real servers are handled before extra ones are removed, so the
 // virtual server never passes through an empty state.
 func (b *IPVS) Ensure(vs VirtualServer) error {
-	return ensure(b.h, vs)
+	return ensureSched(b.h, vs, b.sched)
 }
 
-func ensure(h ipvsHandle, vs VirtualServer) error {
+func ensure(h ipvsHandle, vs VirtualServer) error { return ensureSched(h, vs, "") }
+
+// ensureSched is ensure with scheduler sched ("" is round-robin).
+func ensureSched(h ipvsHandle, vs VirtualServer, sched string) error {
 	if err := validateVirtualServer(vs); err != nil {
 		return err
 	}
-	svc := toService(vs.VIP)
+	svc := toService(vs.VIP, sched)
 	cur, err := h.GetService(svc)
 	switch {
 	case isAbsent(err):
 		if err := h.NewService(svc); err != nil {
+			if svc.SchedName != ipvs.RoundRobin {
+				return fmt.Errorf("creating IPVS virtual server %s with scheduler %s: %w (the kernel needs the module ip_vs_%s: modprobe ip_vs_%s, or use --scheduler rr)", vs.VIP, svc.SchedName, err, svc.SchedName, svc.SchedName)
+			}
 			return fmt.Errorf("creating IPVS virtual server %s: %w", vs.VIP, err)
 		}
 		for _, rs := range vs.RealServers {
@@ -195,7 +227,7 @@ func ensure(h ipvsHandle, vs VirtualServer) error {
 	}
 	if cur.SchedName != svc.SchedName || cur.Flags&ipvsPersistentFlag != 0 {
 		if err := h.UpdateService(svc); err != nil {
-			return fmt.Errorf("resetting IPVS virtual server %s to round-robin without persistence (was %q, flags %#x): %w", vs.VIP, cur.SchedName, cur.Flags, err)
+			return fmt.Errorf("resetting IPVS virtual server %s to scheduler %s without persistence (was %q, flags %#x): %w", vs.VIP, svc.SchedName, cur.SchedName, cur.Flags, err)
 		}
 	}
 	dests, err := h.GetDestinations(svc)
@@ -259,7 +291,7 @@ func setWeight(h ipvsHandle, vip, rs netip.AddrPort, weight int) error {
 	if weight < 0 || weight > math.MaxInt32 {
 		return fmt.Errorf("real server %s of %s: weight %d out of range 0-%d", rs, vip, weight, math.MaxInt32)
 	}
-	err := h.UpdateDestination(toService(vip), toDestination(RealServer{Addr: rs, Weight: weight}))
+	err := h.UpdateDestination(toService(vip, ""), toDestination(RealServer{Addr: rs, Weight: weight}))
 	if isAbsent(err) {
 		return fmt.Errorf("setting weight of real server %s of IPVS virtual server %s: no such virtual or real server (%w); call Ensure first", rs, vip, err)
 	}
@@ -273,17 +305,23 @@ func setWeight(h ipvsHandle, vip, rs netip.AddrPort, weight int) error {
 func (b *IPVS) Delete(vip netip.AddrPort) error { return deleteService(b.h, vip) }
 
 func deleteService(h ipvsHandle, vip netip.AddrPort) error {
-	if err := h.DelService(toService(vip)); err != nil && !isAbsent(err) {
+	if err := h.DelService(toService(vip, "")); err != nil && !isAbsent(err) {
 		return fmt.Errorf("deleting IPVS virtual server %s: %w", vip, err)
 	}
 	return nil
 }
 
 // Get reads the virtual server at vip, real servers sorted by address.
-func (b *IPVS) Get(vip netip.AddrPort) (VirtualServer, bool, error) { return get(b.h, vip) }
+func (b *IPVS) Get(vip netip.AddrPort) (VirtualServer, bool, error) {
+	return getSched(b.h, vip, b.sched)
+}
 
-func get(h ipvsHandle, vip netip.AddrPort) (VirtualServer, bool, error) {
-	svc := toService(vip)
+func get(h ipvsHandle, vip netip.AddrPort) (VirtualServer, bool, error) { return getSched(h, vip, "") }
+
+// getSched is get for a balancer whose scheduler is sched ("" is
+// round-robin): another scheduler in the kernel is a deviation.
+func getSched(h ipvsHandle, vip netip.AddrPort, sched string) (VirtualServer, bool, error) {
+	svc := toService(vip, sched)
 	cur, err := h.GetService(svc)
 	if isAbsent(err) {
 		return VirtualServer{}, false, nil

@@ -184,7 +184,7 @@ func TestIntegrationProbeCatchesFalseSuccess(t *testing.T) {
 		t.Skipf("cannot open a generic netlink socket: %v", err)
 	}
 	defer h.Close()
-	if !h.IsServicePresent(toService(netip.MustParseAddrPort("10.250.0.100:6443"))) {
+	if !h.IsServicePresent(toService(netip.MustParseAddrPort("10.250.0.100:6443"), "")) {
 		t.Skip("moby/ipvs did not report a false success here; nothing to check")
 	}
 	if err := probeHandle(h); !errors.Is(err, ErrStaleIPVSFamily) {

@@ -29,7 +29,7 @@ var ipvsSuite = suiteBackend{
 			t.Fatal(err)
 		}
 		t.Cleanup(h.Close)
-		svc := toService(netip.AddrPortFrom(vip.Addr(), vip.Port()+1))
+		svc := toService(netip.AddrPortFrom(vip.Addr(), vip.Port()+1), "")
 		if err := h.NewService(svc); err != nil {
 			t.Fatalf("creating the foreign virtual server: %v", err)
 		}

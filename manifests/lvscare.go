@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"net/netip"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -17,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/yaml"
 
+	"github.com/sealkube/kubeadm/care"
 	"github.com/sealkube/kubeadm/internal/atomicfile"
 	"github.com/sealkube/kubeadm/locallb"
 )
@@ -113,6 +116,42 @@ type Options struct {
 	// LivenessProbe is the kubelet's probe of the care daemon itself. Nil
 	// means DefaultLivenessProbe for our image and none for other images.
 	LivenessProbe *corev1.Probe
+	// Care holds the daemon's probe settings and extra arguments; the zero
+	// value renders the daemon's defaults.
+	Care Care
+}
+
+// Care is what kubeadm passes to the care daemon beyond the VIP and the
+// masters (the care section of the LocalLoadBalancerConfiguration
+// document). Every field is a public lvscare flag, so it works with any
+// image; ExtraArgs may hold more flags, which Render checks against the
+// image that will run them.
+type Care struct {
+	// HealthPath is --health-path; "" is Options.HealthPath's default.
+	HealthPath string
+	// HealthStatus is --health-status: statuses (400-599) that count as
+	// healthy besides those below 400.
+	HealthStatus []int
+	// Interval is --interval; 0 leaves the daemon's default.
+	Interval time.Duration
+	// HealthTimeout is --health-timeout; 0 leaves the daemon's default.
+	HealthTimeout time.Duration
+	// ExtraArgs are appended to the command line, e.g. --scheduler=wrr. They
+	// may not repeat a flag kubeadm renders from the fields above.
+	ExtraArgs []string
+}
+
+// renderedFlags are the care flags Command writes itself, with where their
+// value comes from (for ExtraArgs errors).
+var renderedFlags = map[string]string{
+	"vs":             "the VIP (vip)",
+	"rs":             "the masters (masters, --master)",
+	"health-path":    "care.healthPath",
+	"health-schem":   "the health scheme (https)",
+	"health-status":  "care.healthStatus",
+	"interval":       "care.interval",
+	"health-timeout": "care.healthTimeout",
+	"backend":        "backend (--locallb-backend)",
 }
 
 // WithDefaultImage returns o with its image filled in as Pod would.
@@ -145,6 +184,9 @@ func DefaultLivenessProbe() *corev1.Probe {
 func (o Options) withDefaults() Options {
 	if o.Image == "" {
 		o.Image = ImageFor(o.ImageRepository)
+	}
+	if o.HealthPath == "" {
+		o.HealthPath = o.Care.HealthPath
 	}
 	if o.HealthPath == "" {
 		o.HealthPath = defaultHealthPath
@@ -182,7 +224,83 @@ func (o Options) validate() error {
 	if o.HealthPath[0] != '/' {
 		return fmt.Errorf("lvscare manifest: health path %q must start with /", o.HealthPath)
 	}
+	if o.Care.HealthPath != "" && o.Care.HealthPath != o.HealthPath {
+		return fmt.Errorf("lvscare manifest: health path given twice (%q and care.healthPath %q): keep one", o.HealthPath, o.Care.HealthPath)
+	}
+	return o.validateCare()
+}
+
+// validateCare checks the care settings and refuses a command line the
+// chosen image cannot run, saying what to change.
+func (o Options) validateCare() error {
+	c := o.Care
+	for _, code := range c.HealthStatus {
+		if code < 400 || code > 599 {
+			return fmt.Errorf("lvscare manifest: care.healthStatus %d is not an HTTP error status: give codes from 400 to 599 (every status below 400 is healthy already)", code)
+		}
+	}
+	if c.Interval < 0 {
+		return fmt.Errorf("lvscare manifest: care.interval %s is negative: give e.g. 1s, or leave it unset for the daemon's default", c.Interval)
+	}
+	if c.HealthTimeout < 0 {
+		return fmt.Errorf("lvscare manifest: care.healthTimeout %s is negative: give e.g. 400ms, or leave it unset for the daemon's default", c.HealthTimeout)
+	}
+	for _, a := range c.ExtraArgs {
+		name, ok := flagName(a)
+		if !ok {
+			continue
+		}
+		if from, ours := renderedFlags[name]; ours {
+			return fmt.Errorf("lvscare manifest: care.extraArgs %q: kubeadm writes --%s from %s; set it there instead", a, name, from)
+		}
+	}
+	cmd := Command(o)
+	if !IsOurs(o.Image, o.ImageRepository) {
+		fix := fmt.Sprintf("use our image (%s, or <imageRepository>/%s) or drop it", DefaultImage, ImageName)
+		if b, _ := locallb.ParseBackend(string(o.Backend)); b != locallb.BackendIPVS {
+			return fmt.Errorf("lvscare manifest: the image %s is not ours and runs public lvscare, which has no --backend (only IPVS): use our image (%s, or <imageRepository>/%s) or backend ipvs", o.Image, DefaultImage, ImageName)
+		}
+		ours, err := care.NonPublicFlags(c.ExtraArgs)
+		if err != nil {
+			return fmt.Errorf("lvscare manifest: care.extraArgs %q: %w; give lvscare care flags", c.ExtraArgs, err)
+		}
+		if len(ours) > 0 {
+			return fmt.Errorf("lvscare manifest: care.extraArgs %q: --%s is not a public lvscare flag, and the image %s is not ours: %s", c.ExtraArgs, strings.Join(ours, ", --"), o.Image, fix)
+		}
+		return nil
+	}
+	cfg, err := care.CheckArgs(cmd[2:])
+	if err != nil {
+		return fmt.Errorf("lvscare manifest: the care daemon of %s would refuse its command line %q: %w; fix the care settings (the care section of the %s document)", o.Image, strings.Join(cmd, " "), err, "LocalLoadBalancerConfiguration")
+	}
+	if isDefaultProbe(o.LivenessProbe) {
+		if cfg.MetricsAddress != care.DefaultMetricsAddress {
+			return fmt.Errorf("lvscare manifest: care.extraArgs --metrics-address %q: the pod's liveness probe checks http://%s/healthz; leave --metrics-address out", cfg.MetricsAddress, care.DefaultMetricsAddress)
+		}
+	}
 	return nil
+}
+
+func isDefaultProbe(p *corev1.Probe) bool {
+	d := DefaultLivenessProbe()
+	return p != nil && p.HTTPGet != nil && p.HTTPGet.Port == d.HTTPGet.Port && p.HTTPGet.Host == d.HTTPGet.Host && p.HTTPGet.Path == d.HTTPGet.Path
+}
+
+// flagName is the long name of the flag in arg ("--name" or "--name=v"),
+// or the long name of a public shorthand ("-C", "-i").
+func flagName(arg string) (string, bool) {
+	switch {
+	case strings.HasPrefix(arg, "--") && len(arg) > 2:
+		name, _, _ := strings.Cut(arg[2:], "=")
+		return name, true
+	case strings.HasPrefix(arg, "-") && len(arg) >= 2 && arg != "-":
+		short := arg[1:2]
+		if long, ok := care.PublicShorthands[short]; ok {
+			return long, true
+		}
+		return "-" + short, true // not a public shorthand: never public
+	}
+	return "", false
 }
 
 // checkImage insists on an explicit tag (not latest) or a digest.
@@ -220,12 +338,25 @@ func Command(o Options) []string {
 		cmd = append(cmd, "--rs", m.String())
 	}
 	cmd = append(cmd, "--health-path", o.HealthPath, "--health-schem", o.HealthScheme)
+	if len(o.Care.HealthStatus) > 0 {
+		codes := make([]string, len(o.Care.HealthStatus))
+		for i, c := range o.Care.HealthStatus {
+			codes[i] = strconv.Itoa(c)
+		}
+		cmd = append(cmd, "--health-status", strings.Join(codes, ","))
+	}
+	if o.Care.Interval > 0 {
+		cmd = append(cmd, "--interval", o.Care.Interval.String())
+	}
+	if o.Care.HealthTimeout > 0 {
+		cmd = append(cmd, "--health-timeout", o.Care.HealthTimeout.String())
+	}
 	// Only our daemon knows --backend; the default keeps the command the
 	// public lvscare image accepts.
 	if b, err := locallb.ParseBackend(string(o.Backend)); err == nil && b != locallb.BackendIPVS {
 		cmd = append(cmd, "--backend", b.String())
 	}
-	return cmd
+	return append(cmd, o.Care.ExtraArgs...)
 }
 
 // Pod builds the static pod for o.

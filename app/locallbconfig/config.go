@@ -16,6 +16,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
+
+	"github.com/sealkube/kubeadm/manifests"
 )
 
 const (
@@ -47,6 +49,42 @@ type Configuration struct {
 	SkipEtcHosts bool `json:"skipEtcHosts,omitempty"`
 	// Backend is the kernel mechanism: "ipvs" (default) or "nftables".
 	Backend string `json:"backend,omitempty"`
+	// Care configures the lvscare daemon of worker joins; unset fields keep
+	// its defaults.
+	Care *Care `json:"care,omitempty"`
+}
+
+// Care is the lvscare static pod's settings. Each field is a public
+// lvscare flag, so it works with any image; extraArgs are checked against
+// the image at join time (manifests.Render).
+type Care struct {
+	// HealthPath is probed on every master (--health-path); default /healthz.
+	HealthPath string `json:"healthPath,omitempty"`
+	// HealthStatus are statuses (400-599) accepted as healthy besides those
+	// below 400 (--health-status), e.g. [401] for an apiserver without
+	// anonymous access.
+	HealthStatus []int `json:"healthStatus,omitempty"`
+	// Interval between probes (--interval), e.g. 1s; default 1s.
+	Interval *metav1.Duration `json:"interval,omitempty"`
+	// HealthTimeout of one probe (--health-timeout), e.g. 400ms; default 400ms.
+	HealthTimeout *metav1.Duration `json:"healthTimeout,omitempty"`
+	// ExtraArgs are more `lvscare care` flags, e.g. ["--scheduler=wrr"].
+	ExtraArgs []string `json:"extraArgs,omitempty"`
+}
+
+// Manifest is c as the manifest renders it; a nil c is the zero value.
+func (c *Care) Manifest() manifests.Care {
+	if c == nil {
+		return manifests.Care{}
+	}
+	m := manifests.Care{HealthPath: c.HealthPath, HealthStatus: c.HealthStatus, ExtraArgs: c.ExtraArgs}
+	if c.Interval != nil {
+		m.Interval = c.Interval.Duration
+	}
+	if c.HealthTimeout != nil {
+		m.HealthTimeout = c.HealthTimeout.Duration
+	}
+	return m
 }
 
 // Example is printed by `kubeadm config print locallb-defaults`.
@@ -77,6 +115,20 @@ skipEtcHosts: false
 # The kernel mechanism: ipvs (default) or nftables (for kernels without IPVS,
 # or clusters whose kube-proxy runs in nftables mode and flushes IPVS).
 backend: ipvs
+# Worker joins: the lvscare static pod's health checks. Unset fields keep the
+# daemon's defaults (GET https://<master>/healthz every 1s, 400ms timeout,
+# every status below 400 healthy). Each is a public lvscare flag.
+care:
+  healthPath: /healthz
+  # Statuses from 400 to 599 also counted as healthy (--health-status).
+  # healthStatus: [401]
+  # interval: 1s          # --interval
+  # healthTimeout: 400ms  # --health-timeout; may exceed the interval
+  # More lvscare care flags, e.g. an IPVS scheduler (rr wrr lc wlc dh sh;
+  # nftables: rr only) or the route mode's interface (--ip, --mode ""):
+  # extraArgs: ["--scheduler=wrr"]
+  # Combinations the image cannot run fail the join before it changes
+  # anything (e.g. the public lvscare image has no --backend nftables).
 `
 
 // Document is one YAML document of a config file.

@@ -56,6 +56,8 @@ type LocalLBConfig struct {
 	SkipEtcHosts bool
 	// Backend is the kernel mechanism; "" is locallb.DefaultBackend.
 	Backend locallb.Backend
+	// Care is the lvscare daemon's settings (the document's care section).
+	Care manifests.Care
 	// ControlPlane: the node joins as a control-plane node.
 	ControlPlane bool
 	// Advertise is a control-plane join's API server advertise address,
@@ -306,7 +308,7 @@ func RunLocalLB(cfg LocalLBConfig, node Node) (*Changes, error) {
 	if cfg.Backend == "" {
 		cfg.Backend = locallb.DefaultBackend
 	}
-	podOpts := manifests.Options{Image: cfg.Image, VIP: e.VIP, Masters: e.Masters, Backend: cfg.Backend}
+	podOpts := manifests.Options{Image: cfg.Image, VIP: e.VIP, Masters: e.Masters, Backend: cfg.Backend, Care: cfg.Care}
 	manifest, err := manifests.Render(podOpts)
 	if err != nil {
 		return nil, err
