@@ -458,40 +458,16 @@ func (h *harness) report(rerr error) {
 	}
 	if len(h.faults) > 0 {
 		fmt.Fprintf(w, "fault windows (client GET %s via %s:%d every %s, timeout %s, fresh connection each; window = first failed request to end of last failed):\n", freshPath, vip, apiserverPort, h.o.interval, h.o.reqTimeout)
-		for _, name := range faultOrder {
-			ws := h.faults[name]
-			if len(ws) == 0 {
-				continue
-			}
-			var spans []time.Duration
-			failed, total := 0, 0
-			for _, x := range ws {
-				spans = append(spans, x.span)
-				failed += x.failed
-				total += x.total
-			}
-			fmt.Fprintf(w, "  %-30s runs %d  failed %4d/%-5d  window p50 %6dms  p99 %6dms\n", name, len(ws), failed, total,
-				percentile(spans, 50).Milliseconds(), percentile(spans, 99).Milliseconds())
-		}
+		reportWindows(w, h.faults, func(x window) time.Duration { return x.span }, func(p50, p99 time.Duration) string {
+			return fmt.Sprintf("window p50 %6dms  p99 %6dms", p50.Milliseconds(), p99.Milliseconds())
+		})
 	}
 	if len(h.pfaults) > 0 {
 		fmt.Fprintf(w, "persistent client (one HTTP/2 connection through the VIP like a kubelet's: node certificate, ReadIdleTimeout %s, PingTimeout %s, GET %s every %s, timeout %s); recovered = first success after its first failure, from the fault's start:\n",
 			persistentReadIdle, persistentPing, persistentPath, persistentInterval, persistentTimeout)
-		for _, name := range faultOrder {
-			ws := h.pfaults[name]
-			if len(ws) == 0 {
-				continue
-			}
-			var rec []time.Duration
-			failed, total := 0, 0
-			for _, x := range ws {
-				rec = append(rec, x.recovery)
-				failed += x.failed
-				total += x.total
-			}
-			fmt.Fprintf(w, "  %-30s runs %d  failed %4d/%-5d  recovered p50 %7.2fs  p99 %7.2fs\n", name, len(ws), failed, total,
-				percentile(rec, 50).Seconds(), percentile(rec, 99).Seconds())
-		}
+		reportWindows(w, h.pfaults, func(x window) time.Duration { return x.recovery }, func(p50, p99 time.Duration) string {
+			return fmt.Sprintf("recovered p50 %7.2fs  p99 %7.2fs", p50.Seconds(), p99.Seconds())
+		})
 	}
 	for i, x := range h.oneBack {
 		fmt.Fprintf(w, "all masters down, m0 back (run %d): first success through the VIP %s after m0's /readyz, %d failed requests later than 1 s after it\n", i+1, x.first.Round(time.Millisecond), x.late)
@@ -531,4 +507,23 @@ func (h *harness) report(rerr error) {
 	}
 	fmt.Fprintf(w, "total e2e time %.1fs\n", time.Since(h.t0).Seconds())
 	fmt.Fprintf(w, "e2e: %d passed, %d failed\n", passed, h.failed())
+}
+
+// reportWindows prints one line per fault: runs, failed/total requests and
+// the p50/p99 of what measure takes from each run's window.
+func reportWindows(w io.Writer, byFault map[string][]window, measure func(window) time.Duration, format func(p50, p99 time.Duration) string) {
+	for _, name := range faultOrder {
+		ws := byFault[name]
+		if len(ws) == 0 {
+			continue
+		}
+		var ds []time.Duration
+		failed, total := 0, 0
+		for _, x := range ws {
+			ds = append(ds, measure(x))
+			failed += x.failed
+			total += x.total
+		}
+		fmt.Fprintf(w, "  %-30s runs %d  failed %4d/%-5d  %s\n", name, len(ws), failed, total, format(percentile(ds, 50), percentile(ds, 99)))
+	}
 }
