@@ -60,7 +60,8 @@ type FlowFlusher interface {
 	// clients' sockets are reset now (they read an error at once) and the
 	// backend's flow entries are removed. Call it after rs has left the
 	// virtual server, so no new connection reaches it meanwhile. It returns
-	// how many connections it found; none is not an error. An error
+	// how many connections it ended (sockets reset; where the kernel cannot
+	// reset them, conntrack entries deleted); none is not an error. An error
 	// wrapping ErrSocketDestroyUnsupported means the kernel cannot reset
 	// sockets: the connections were found but end only at their client's
 	// next packet (nftables) or not at all (IPVS).
@@ -68,8 +69,9 @@ type FlowFlusher interface {
 }
 
 // ErrSocketDestroyUnsupported is wrapped when the kernel refuses
-// SOCK_DESTROY (built without CONFIG_INET_DIAG_DESTROY).
-var ErrSocketDestroyUnsupported = errors.New("the kernel cannot reset sockets (SOCK_DESTROY needs CONFIG_INET_DIAG_DESTROY)")
+// SOCK_DESTROY (built without CONFIG_INET_DIAG_DESTROY) or has no TCP
+// socket diagnostics (modules inet_diag, tcp_diag).
+var ErrSocketDestroyUnsupported = errors.New("the kernel cannot reset sockets")
 
 // clientFlow is one connection through a virtual server: the client's
 // socket (local address) and the VIP:port it is connected to.
@@ -131,6 +133,9 @@ func destroySockets(ns netns.NsHandle, flows []clientFlow) (int, error) {
 		return 0, fmt.Errorf("opening a NETLINK_SOCK_DIAG socket: %w", err)
 	}
 	defer s.Close()
+	if err := tcpDiagAvailable(s, flows[0].vip.Addr()); err != nil {
+		return 0, err
+	}
 	n := 0
 	var errs []error
 	for _, f := range flows {
@@ -144,12 +149,29 @@ func destroySockets(ns netns.NsHandle, flows []clientFlow) (int, error) {
 		case errors.Is(err, unix.ENOENT):
 			// closed meanwhile
 		case errors.Is(err, unix.EOPNOTSUPP):
-			return n, fmt.Errorf("resetting the socket %s -> %s: %w", f.client, f.vip, ErrSocketDestroyUnsupported)
+			return n, fmt.Errorf("resetting the socket %s -> %s: %w: SOCK_DESTROY needs a kernel built with CONFIG_INET_DIAG_DESTROY (%v)", f.client, f.vip, ErrSocketDestroyUnsupported, err)
 		default:
 			errs = append(errs, fmt.Errorf("resetting the socket %s -> %s: %w", f.client, f.vip, err))
 		}
 	}
 	return n, errors.Join(errs...)
+}
+
+// tcpDiagAvailable asks for a dump of TCP sockets in no state (an empty
+// answer at no cost) to tell "no such socket" from "no TCP socket
+// diagnostics": the kernel answers ENOENT to a SOCK_DESTROY in both cases.
+// It loads inet_diag and tcp_diag on demand where modprobe can run; a
+// kernel without them cannot reset sockets.
+func tcpDiagAvailable(s *nl.NetlinkSocket, fam netip.Addr) error {
+	req := nl.NewNetlinkRequest(nl.SOCK_DIAG_BY_FAMILY, unix.NLM_F_DUMP)
+	r := newInetDiagReq(netip.AddrPortFrom(fam, 0), netip.AddrPortFrom(fam, 0))
+	binary.NativeEndian.PutUint32(r[4:], 0) // no state: nothing to list
+	req.AddData(r)
+	req.Sockets = map[int]*nl.SocketHandle{unix.NETLINK_INET_DIAG: {Socket: s}}
+	if _, err := req.Execute(unix.NETLINK_INET_DIAG, nl.SOCK_DIAG_BY_FAMILY); err != nil {
+		return fmt.Errorf("%w: no TCP socket diagnostics (%v); load them with `modprobe inet_diag tcp_diag`", ErrSocketDestroyUnsupported, err)
+	}
+	return nil
 }
 
 // inetDiagReq is struct inet_diag_req_v2 naming one TCP socket by its
@@ -208,7 +230,7 @@ func (f *ctFlowFilter) MatchConntrackFlow(c *netlink.ConntrackFlow) bool {
 // that conntrack maps to rs (unless resetSockets is false: tests of the
 // fallback), and deletes those entries, in the network namespace at nsPath.
 func flushConntrack(nsPath string, vip, rs netip.AddrPort, resetSockets bool) (int, error) {
-	var found int
+	var ended int
 	err := withNetns(nsPath, func(ns netns.NsHandle) error {
 		h, err := netlink.NewHandleAt(ns, unix.NETLINK_NETFILTER)
 		if err != nil {
@@ -229,22 +251,25 @@ func flushConntrack(nsPath string, vip, rs netip.AddrPort, resetSockets bool) (i
 		for _, c := range list {
 			f.MatchConntrackFlow(c)
 		}
-		found = len(f.flows)
 		var destroyErr error
 		if resetSockets {
-			_, destroyErr = destroySockets(ns, f.flows)
+			ended, destroyErr = destroySockets(ns, f.flows)
 		}
 		del := &ctFlowFilter{vip: vip, rs: rs}
-		if _, err := h.ConntrackDeleteFilters(netlink.ConntrackTable, fam, del); err != nil {
+		deleted, err := h.ConntrackDeleteFilters(netlink.ConntrackTable, fam, del)
+		if err != nil {
 			return errors.Join(fmt.Errorf("deleting conntrack entries: %w", err), destroyErr)
 		}
-		found = max(found, len(del.flows))
+		if !resetSockets || destroyErr != nil {
+			// They end at the client's next packet (see the reject rule).
+			ended = max(ended, int(deleted))
+		}
 		return destroyErr
 	})
 	if err != nil {
-		return found, fmt.Errorf("ending the connections through %s to real server %s: %w", vip, rs, err)
+		return ended, fmt.Errorf("ending the connections through %s to real server %s: %w", vip, rs, err)
 	}
-	return found, nil
+	return ended, nil
 }
 
 // ipvsConn is one line of /proc/net/ip_vs_conn.
@@ -303,7 +328,7 @@ func parseIPVSAddr(s string) (netip.Addr, error) {
 // flushIPVS resets the local sockets whose IPVS connection through vip
 // goes to rs, in the network namespace at nsPath.
 func flushIPVS(nsPath string, vip, rs netip.AddrPort) (int, error) {
-	var found int
+	var ended int
 	err := withNetns(nsPath, func(ns netns.NsHandle) error {
 		var conns []ipvsConn
 		if err := inNetnsThread(ns, func() error {
@@ -323,12 +348,12 @@ func flushIPVS(nsPath string, vip, rs netip.AddrPort) (int, error) {
 				flows = append(flows, clientFlow{client: c.client, vip: vip})
 			}
 		}
-		found = len(flows)
-		_, err := destroySockets(ns, flows)
+		var err error
+		ended, err = destroySockets(ns, flows)
 		return err
 	})
 	if err != nil {
-		return found, fmt.Errorf("ending the connections through %s to real server %s: %w", vip, rs, err)
+		return ended, fmt.Errorf("ending the connections through %s to real server %s: %w", vip, rs, err)
 	}
-	return found, nil
+	return ended, nil
 }

@@ -104,7 +104,7 @@ func suiteFlushDead(t *testing.T, env suiteEnv) {
 		t.Fatalf("FlushRealServer(%s, %s): %v", vip, a.addr, err)
 	}
 	if n < 1 {
-		t.Errorf("FlushRealServer found %d connections to %s, want at least 1", n, a.addr)
+		t.Errorf("FlushRealServer ended %d connections to %s, want at least 1", n, a.addr)
 	}
 	select {
 	case r := <-read:
@@ -114,7 +114,7 @@ func suiteFlushDead(t *testing.T, env suiteEnv) {
 		t.Logf("%s/%s: connection to the dead real server failed %v after the flush started (flush call %v, %d connection(s)): %v",
 			env.backend.name, f.name, r.at.Sub(start).Round(10*time.Microsecond), flushTook.Round(10*time.Microsecond), n, r.err)
 	case <-time.After(flushDeadline):
-		t.Fatalf("connection through %s to the dead %s still open %v after FlushRealServer (found %d): the client would hang until its own timeout",
+		t.Fatalf("connection through %s to the dead %s still open %v after FlushRealServer (ended %d): the client would hang until its own timeout",
 			vip, a.name, flushDeadline, n)
 	}
 
