@@ -149,7 +149,7 @@ func destroySockets(ns netns.NsHandle, flows []clientFlow) (int, error) {
 		case errors.Is(err, unix.ENOENT):
 			// closed meanwhile
 		case errors.Is(err, unix.EOPNOTSUPP):
-			return n, fmt.Errorf("resetting the socket %s -> %s: %w: SOCK_DESTROY needs a kernel built with CONFIG_INET_DIAG_DESTROY (%v)", f.client, f.vip, ErrSocketDestroyUnsupported, err)
+			return n, fmt.Errorf("resetting the socket %s -> %s: %w: SOCK_DESTROY needs a kernel built with CONFIG_INET_DIAG_DESTROY (%v); without it the nftables backend still ends such connections at their next packet, IPVS does not", f.client, f.vip, ErrSocketDestroyUnsupported, err)
 		default:
 			errs = append(errs, fmt.Errorf("resetting the socket %s -> %s: %w", f.client, f.vip, err))
 		}
