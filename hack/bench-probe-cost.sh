@@ -30,9 +30,18 @@ CGO_ENABLED=0 go build -o "$BIN/probecost" ./hack/probecost
 
 tmp=$(mktemp -d)
 pids=()
+# Stop the apiserver before etcd (without etcd its shutdown hangs), each
+# given 10 s before it is killed.
+stop() {
+  local p=$1
+  kill "$p" 2>/dev/null || return 0
+  for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$p" 2>/dev/null || true
+  wait "$p" 2>/dev/null || true
+}
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  local i
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stop "${pids[i]}"; done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
