@@ -115,6 +115,9 @@ var (
 		// controllerManager.extraArgs, which now carries the signing duration.
 		"kubeadm init phase control-plane all --controller-manager-extra-args":                signingDurationArg,
 		"kubeadm init phase control-plane controller-manager --controller-manager-extra-args": signingDurationArg,
+		// Likewise apiServer.extraArgs, which carries the shutdown delay.
+		"kubeadm init phase control-plane all --apiserver-extra-args":       shutdownDelayArg + "=" + shutdownDelay(),
+		"kubeadm init phase control-plane apiserver --apiserver-extra-args": shutdownDelayArg + "=" + shutdownDelay(),
 	}
 )
 

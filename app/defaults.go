@@ -13,7 +13,9 @@ import (
 )
 
 // registerConfigDefaults installs this distribution's defaults into kubeadm's
-// config scheme: 100-year certificates (package certs) and, for an empty
+// config scheme: 100-year certificates (package certs), a kube-apiserver
+// --shutdown-delay-duration that lets lvscare drain a restarting apiserver
+// (shutdowndelay.go) and, for an empty
 // kubernetesVersion, the binary's own version instead of upstream's
 // "stable-1" label, which costs an internet lookup (up to 10 s behind a
 // silent proxy) on clusters that are mostly installed offline.
@@ -30,12 +32,14 @@ func registerConfigDefaults(scheme *runtime.Scheme, binaryVersion string) error 
 		cfg := obj.(*v1beta4.ClusterConfiguration)
 		offlineVersion(&cfg.KubernetesVersion)
 		certs.SetDefaults(cfg)
+		setShutdownDelay(cfg)
 		v1beta4.SetObjectDefaults_ClusterConfiguration(cfg)
 	})
 	scheme.AddTypeDefaultingFunc(&v1beta3.ClusterConfiguration{}, func(obj interface{}) {
 		cfg := obj.(*v1beta3.ClusterConfiguration)
 		offlineVersion(&cfg.KubernetesVersion)
 		certs.SetDefaultsV1beta3(cfg)
+		setShutdownDelayV1beta3(cfg)
 		v1beta3.SetObjectDefaults_ClusterConfiguration(cfg)
 	})
 	return certs.RegisterV1beta3Conversion(scheme)

@@ -90,11 +90,11 @@ func meaningOf(c Config) meaning {
 func public(vs string, rs ...string) meaning {
 	return meaning{
 		VIP: vs, RS: rs, Scheduler: "rr", Backend: locallb.BackendIPVS,
-		Route:    "masters",              // public: via lvscare.node.ip from /etc/hosts, else no route (see the cases with hosts)
-		Interval: time.Second,            // public: 5s; ours is 1s (care/README.md, "Why these defaults")
-		Timeout:  400 * time.Millisecond, // public: 10s; ours 400ms, same reason
-		Request:  "GET https /healthz",
-		Verify:   "none", // public never verifies by default; we verify when the cluster CA exists (absent here)
+		Route:    "masters",                        // public: via lvscare.node.ip from /etc/hosts, else no route (see the cases with hosts)
+		Interval: time.Second,                      // public: 5s; ours is 1s (care/README.md, "Why these defaults")
+		Timeout:  400 * time.Millisecond,           // public: 10s; ours 400ms, same reason
+		Request:  "GET https " + DefaultHealthPath, // public: /healthz; ours /readyz (issue 11; care/README.md)
+		Verify:   "none",                           // public never verifies by default; we verify when the cluster CA exists (absent here)
 		Level:    slog.LevelInfo,
 	}
 }
@@ -156,6 +156,12 @@ func alone(flagArgs []string, edit func(*meaning), notes ...string) compatCase {
 	}
 }
 
+// healthz is m probing /healthz, as the sealos manifests ask explicitly.
+func healthz(m meaning) meaning {
+	m.Request = "GET https /healthz"
+	return m
+}
+
 func compatCases() []compatCase {
 	base := args("care", "--vs", "10.103.97.12:6443", rsArgs(docsMasters...))
 	return []compatCase{
@@ -163,13 +169,13 @@ func compatCases() []compatCase {
 			name:   "seeds",
 			source: "the seeds' kubeadm fork (fanux/kube v0.0.30-kubeadm-lvscare, locallb.InitConfig): the worker's kube-sealyun-lvscare static pod",
 			args:   args("care", "--vs", "10.103.97.2:6443", "--health-path", "/healthz", "--health-schem", "https", rsArgs(seedsMasters...)),
-			want:   public("10.103.97.2:6443", seedsMasters...),
+			want:   healthz(public("10.103.97.2:6443", seedsMasters...)),
 		},
 		{
 			name:   "sealos v3",
 			source: "sealos v3.3.9 ipvs/lvscare.go LvsStaticPodYaml (command /usr/bin/lvscare, masters get :6443)",
 			args:   args("care", "--vs", "10.103.97.2:6443", "--health-path", "/healthz", "--health-schem", "https", rsArgs("172.16.0.2:6443", "172.16.0.3:6443", "172.16.0.4:6443")),
-			want:   public("10.103.97.2:6443", "172.16.0.2:6443", "172.16.0.3:6443", "172.16.0.4:6443"),
+			want:   healthz(public("10.103.97.2:6443", "172.16.0.2:6443", "172.16.0.3:6443", "172.16.0.4:6443")),
 		},
 		{
 			// v4.0.0 to v5: also LVSCARE_NODE_IP in the environment (which
@@ -181,7 +187,7 @@ func compatCases() []compatCase {
 			env:    map[string]string{"LVSCARE_NODE_IP": "192.168.64.10"},
 			hosts:  "127.0.0.1 localhost\n192.168.64.10 lvscare.node.ip\n10.103.97.2 apiserver.cluster.local\n",
 			want: func() meaning {
-				m := public("10.103.97.2:6443", "192.168.64.2:6443", "192.168.64.3:6443")
+				m := healthz(public("10.103.97.2:6443", "192.168.64.2:6443", "192.168.64.3:6443"))
 				m.Route = "192.168.64.10"
 				return m
 			}(),
@@ -191,7 +197,7 @@ func compatCases() []compatCase {
 			source: "sealos v5 lifecycle/pkg/runtime/k3s/k3s.go: StaticPod(..., \"--health-status\", \"401\")",
 			args:   args("care", "--vs", "10.103.97.2:6443", "--health-path", "/healthz", "--health-schem", "https", rsArgs("192.168.64.2:6443"), "--health-status", "401"),
 			want: func() meaning {
-				m := public("10.103.97.2:6443", "192.168.64.2:6443")
+				m := healthz(public("10.103.97.2:6443", "192.168.64.2:6443"))
 				m.ExtraOK = []int{401}
 				return m
 			}(),
@@ -267,10 +273,10 @@ func compatCases() []compatCase {
 		alone([]string{"--interval", "1500ms"}, func(m *meaning) { m.Interval = 1500 * time.Millisecond }),
 		alone([]string{"--ip", "192.168.0.10"}, func(m *meaning) { m.Route = "192.168.0.10" }),
 		alone([]string{"--masqueradebit", "14"}, nil, "--masqueradebit 14 is used by --mode link only"),
-		alone([]string{"--health-path", "healthz"}, nil),
+		alone([]string{"--health-path", "healthz"}, func(m *meaning) { m.Request = "GET https /healthz" }),
 		alone([]string{"--health-path", "/readyz"}, func(m *meaning) { m.Request = "GET https /readyz" }),
-		alone([]string{"--health-schem", "http"}, func(m *meaning) { m.Request = "GET http /healthz" }),
-		alone([]string{"--health-req-method", "HEAD"}, func(m *meaning) { m.Request = "HEAD https /healthz" }),
+		alone([]string{"--health-schem", "http"}, func(m *meaning) { m.Request = "GET http " + DefaultHealthPath }),
+		alone([]string{"--health-req-method", "HEAD"}, func(m *meaning) { m.Request = "HEAD https " + DefaultHealthPath }),
 		alone([]string{"--health-req-body", `{"kind":"probe"}`}, func(m *meaning) { m.Body = `{"kind":"probe"}` }),
 		alone([]string{"--health-req-headers", "Authorization=Bearer abc,X-Probe=lvscare"}, func(m *meaning) {
 			m.Header = http.Header{"Authorization": {"Bearer abc"}, "X-Probe": {"lvscare"}}

@@ -111,6 +111,7 @@ func (d *Daemon) runOnce(ctx context.Context, core *Core) error {
 	if err := d.lb.Ensure(desired); err != nil {
 		return fmt.Errorf("setting virtual server %s to %v: %w", d.cfg.VIP, desired.RealServers, err)
 	}
+	d.flushDead(core, desired, newFlushState(), time.Now())
 	if core.FailOpen() {
 		d.log.Warn("every real server failed its probe; keeping all of them (fail open)", "vs", d.cfg.VIP)
 	}
@@ -137,6 +138,7 @@ func (d *Daemon) loop(ctx context.Context, core *Core, applied locallb.VirtualSe
 	now := time.Now()
 	nextRestore := now.Add(d.cfg.RestorePeriod)
 	failOpen := false
+	flushed := newFlushState()
 
 	for {
 		select {
@@ -178,6 +180,7 @@ func (d *Daemon) loop(ctx context.Context, core *Core, applied locallb.VirtualSe
 			}
 			nextRestore = now.Add(d.cfg.RestorePeriod)
 		}
+		d.flushDead(core, applied, flushed, now)
 		for _, rs := range core.Due(now) {
 			wg.Go(func() { results <- d.probe(probeCtx, rs) })
 		}
@@ -215,6 +218,64 @@ func (d *Daemon) restore(desired, applied locallb.VirtualServer) locallb.Virtual
 		}
 	}
 	return desired
+}
+
+// flushState remembers which dead real servers had their connections
+// ended, and when a failed attempt may be repeated.
+type flushState struct {
+	done  map[netip.AddrPort]bool
+	retry map[netip.AddrPort]time.Time
+}
+
+func newFlushState() flushState {
+	return flushState{done: map[netip.AddrPort]bool{}, retry: map[netip.AddrPort]time.Time{}}
+}
+
+// flushDead ends the established connections of every real server that is
+// dead (Core.Dead: removed, its probes get no answer) and no longer in the
+// virtual server the kernel holds (applied), once per such removal: they
+// would otherwise hang until the clients' own timeouts (the kubelet's:
+// about 45 s) instead of reconnecting through the VIP to a live server.
+// A draining server, a server removed while it still answers "not ready",
+// and every server while fail-open keeps them all are left alone. A failed
+// attempt is repeated after an interval.
+func (d *Daemon) flushDead(core *Core, applied locallb.VirtualServer, st flushState, now time.Time) {
+	f, ok := d.lb.(locallb.FlowFlusher)
+	if !ok {
+		return
+	}
+	in := make(map[netip.AddrPort]bool, len(applied.RealServers))
+	for _, r := range applied.RealServers {
+		in[r.Addr] = true
+	}
+	for _, rs := range core.Servers() {
+		if in[rs] {
+			delete(st.done, rs)
+			delete(st.retry, rs)
+			continue
+		}
+		if st.done[rs] || !core.Dead(rs) || now.Before(st.retry[rs]) {
+			continue
+		}
+		n, err := f.FlushRealServer(d.cfg.VIP, rs)
+		if err != nil && !errors.Is(err, locallb.ErrSocketDestroyUnsupported) {
+			st.retry[rs] = now.Add(d.cfg.Interval)
+			d.balancerErr("flush", err)
+			continue
+		}
+		st.done[rs] = true
+		delete(st.retry, rs)
+		d.metrics.flushed(d.cfg.VIP, rs, n)
+		attrs := []any{"vs", d.cfg.VIP, "rs", rs, "connections", n, "probe_err", errString(core.LastError(rs))}
+		if err != nil {
+			// Found and (nftables) unmapped, but the kernel cannot reset
+			// the sockets: they end at the client's next packet.
+			attrs = append(attrs, "err", err)
+		}
+		if ok, s := d.limit.allow("flush " + rs.String()); ok {
+			d.log.Warn("real server dead; ended its established connections so clients reconnect through the virtual server", append(attrs, "suppressed", s)...)
+		}
+	}
 }
 
 func (d *Daemon) probe(ctx context.Context, rs netip.AddrPort) probeResult {

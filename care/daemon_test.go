@@ -429,3 +429,100 @@ func TestDaemonLogsEveryStateChange(t *testing.T) {
 		}
 	}
 }
+
+// TestDaemonFlushesDeadMasters: a master removed because its probes get no
+// answer has its established connections ended, once per removal and only
+// after it left the virtual server; one removed while it answers "not
+// ready" (an apiserver in its shutdown delay) keeps them until it stops
+// answering; a draining one keeps them.
+func TestDaemonFlushesDeadMasters(t *testing.T) {
+	tests := []struct {
+		name string
+		fail func(m *testMaster)
+		// flushedNow: whether the first removal flushes; then may finish
+		// the master off.
+		flushedNow bool
+		then       func(m *testMaster)
+	}{
+		{name: "killed (refused)", fail: (*testMaster).kill, flushedNow: true},
+		{name: "frozen (never answers)", fail: (*testMaster).freeze, flushedNow: true},
+		{name: "not ready, then killed", fail: func(m *testMaster) { m.setStatus(500) }, then: (*testMaster).kill},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ms := []*testMaster{newTestMaster(t), newTestMaster(t)}
+			lb := newMemBalancer()
+			r := startDaemon(t, fastConfig(vip, ms...), lb)
+			dead := ms[0].addr
+			eventually(t, waitLimit, "master active at start", weightIs(lb, dead, 1))
+			tc.fail(ms[0])
+			eventually(t, waitLimit, "failing master drained", weightIs(lb, dead, 0))
+			if n, _ := lb.flushes(dead); n != 0 {
+				t.Fatalf("draining master flushed %d times, want its connections kept", n)
+			}
+			eventually(t, waitLimit, "failing master removed", absent(lb, dead))
+			if tc.flushedNow {
+				eventually(t, waitLimit, "dead master's connections ended", func() bool { n, _ := lb.flushes(dead); return n == 1 })
+			} else {
+				time.Sleep(5 * fastConfig(vip).Interval) // several probes: it must stay unflushed
+				if n, _ := lb.flushes(dead); n != 0 {
+					t.Fatalf("master that answers not ready flushed %d times, want its connections kept", n)
+				}
+				tc.then(ms[0])
+				eventually(t, waitLimit, "connections ended once it stopped answering", func() bool { n, _ := lb.flushes(dead); return n == 1 })
+			}
+			time.Sleep(5 * fastConfig(vip).Interval)
+			if n, bad := lb.flushes(dead); n != 1 || len(bad) != 0 {
+				t.Fatalf("flushed %d times (want once per removal), %d while still in the virtual server %v", n, len(bad), bad)
+			}
+			if n, _ := lb.flushes(ms[1].addr); n != 0 {
+				t.Fatalf("healthy master flushed %d times", n)
+			}
+			if got := testutil.ToFloat64(r.metrics.flushes.WithLabelValues(vip.String(), dead.String())); got != 1 {
+				t.Errorf("lvscare_flushed_connections_total = %v, want 1", got)
+			}
+			if !strings.Contains(r.logs.String(), "ended its established connections") {
+				t.Errorf("logs lack the flush:\n%s", r.logs.String())
+			}
+		})
+	}
+}
+
+// TestDaemonFailOpenEndsOnFirstPass: all masters dead (all kept, none
+// flushed: there is nowhere better to go); one comes back: it alone is
+// served at once and the still-dead ones are flushed.
+func TestDaemonFailOpenEndsOnFirstPass(t *testing.T) {
+	ms := []*testMaster{newTestMaster(t), newTestMaster(t), newTestMaster(t)}
+	lb := newMemBalancer()
+	cfg := fastConfig(vip, ms...)
+	cfg.Rise = 50 // 50 intervals (5 s) if rise applied: far beyond the wait below
+	r := startDaemon(t, cfg, lb)
+	for _, m := range ms {
+		eventually(t, waitLimit, "master active at start", weightIs(lb, m.addr, 1))
+	}
+	for _, m := range ms {
+		m.kill()
+	}
+	eventually(t, waitLimit, "fail open", func() bool {
+		return testutil.ToFloat64(r.metrics.failOpen.WithLabelValues(vip.String())) == 1
+	})
+	time.Sleep(5 * cfg.Interval)
+	for _, m := range ms {
+		if n, _ := lb.flushes(m.addr); n != 0 {
+			t.Fatalf("%s flushed %d times while fail-open keeps every master", m.addr, n)
+		}
+	}
+	ms[1].revive()
+	start := time.Now()
+	eventually(t, 2*time.Second, "only the revived master kept, at its first pass", func() bool {
+		ws := lb.weights(vip)
+		return len(ws) == 1 && ws[ms[1].addr] == 1
+	})
+	t.Logf("served only the revived master %v after it came back (interval %v, rise %d)", time.Since(start).Round(time.Millisecond), cfg.Interval, cfg.Rise)
+	for _, m := range []*testMaster{ms[0], ms[2]} {
+		eventually(t, waitLimit, "still-dead master flushed", func() bool { n, _ := lb.flushes(m.addr); return n == 1 })
+	}
+	if _, bad := lb.flushes(ms[0].addr); len(bad) != 0 {
+		t.Fatalf("flushed while in the virtual server: %v", bad)
+	}
+}

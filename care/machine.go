@@ -46,6 +46,10 @@ type serverState struct {
 	fails  int // consecutive
 	// lastErr is the last probe failure, kept for logs.
 	lastErr error
+	// unanswered: the last probe failed without an HTTP answer (refused,
+	// timed out, reset): the server is dead or cut off, not merely not
+	// ready.
+	unanswered bool
 
 	due      time.Time
 	inFlight bool
@@ -69,6 +73,9 @@ type Core struct {
 	retry    time.Duration
 	servers  []*serverState
 	byAddr   map[netip.AddrPort]*serverState
+	// openEnded is when the last fail-open period ended: a pass from a
+	// probe started before then was taken during fail-open.
+	openEnded time.Time
 }
 
 // CoreConfig parameterises a Core.
@@ -138,16 +145,25 @@ func (k *Core) Done(rs netip.AddrPort, started, now time.Time, err error) (Trans
 	s.inFlight = false
 	from := s.phase
 	if err == nil {
+		// While none is active every server is kept (fail open), the
+		// dead with the live: one pass is enough to serve only what
+		// works, so a pass skips the rise confirmation while fail-open
+		// lasts, and so does every pass of the probe round that ended it.
+		failOpen := k.FailOpen()
+		open := failOpen || started.Before(k.openEnded)
 		s.passes++
 		s.fails = 0
-		s.lastErr = nil
-		if s.phase != Active && s.passes >= k.rise {
+		s.lastErr, s.unanswered = nil, false
+		if s.phase != Active && (s.passes >= k.rise || open) {
 			s.phase = Active
+			if failOpen {
+				k.openEnded = now
+			}
 		}
 	} else {
 		s.fails++
 		s.passes = 0
-		s.lastErr = err
+		s.lastErr, s.unanswered = err, !answered(err)
 		switch {
 		case s.phase == Active && s.fails >= k.fall:
 			if k.drain {
@@ -232,6 +248,17 @@ func (k *Core) LastError(rs netip.AddrPort) error {
 		return s.lastErr
 	}
 	return nil
+}
+
+// Dead reports whether rs is removed and its last probe got no answer at
+// all (refused, timed out): its established connections cannot be served
+// and should be ended (locallb.FlowFlusher). A server that answers "not
+// ready" is removed too but not dead: it is still serving what it has
+// (an apiserver during its shutdown delay) and closes those connections
+// itself.
+func (k *Core) Dead(rs netip.AddrPort) bool {
+	s := k.byAddr[rs]
+	return s != nil && s.phase == Removed && s.unanswered
 }
 
 // FailOpen reports whether no real server is active, in which case Desired

@@ -3,6 +3,7 @@ package care
 import (
 	"errors"
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 
@@ -382,4 +383,111 @@ func equalBools(a, b []bool) bool {
 		}
 	}
 	return true
+}
+
+// TestCoreFailOpenRecovery: after every server failed (fail open keeps
+// them all), the first probe that passes puts its server back at once,
+// without the rise confirmation, and with it every server that passed in
+// the same probe round; the rest leave the virtual server at that moment.
+func TestCoreFailOpenRecovery(t *testing.T) {
+	tests := []struct {
+		name string
+		rise int
+		back []netip.AddrPort // pass again from 20 s on
+	}{
+		{"one back, rise 2", 2, []netip.AddrPort{m1}},
+		{"one back, rise 5", 5, []netip.AddrPort{m2}},
+		{"two back in the same round", 2, []netip.AddrPort{m0, m2}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			firstPass := map[netip.AddrPort]time.Duration{}
+			p := func(rs netip.AddrPort, at time.Duration) outcome {
+				if at < 5*time.Second || (at >= 20*time.Second && slices.Contains(tc.back, rs)) {
+					if _, seen := firstPass[rs]; !seen && at >= 20*time.Second {
+						firstPass[rs] = at + time.Millisecond // when the result arrives
+					}
+					return outcome{latency: time.Millisecond}
+				}
+				return outcome{err: errRefused, latency: time.Millisecond}
+			}
+			c := defaultCore(m0, m1, m2)
+			c.Rise = tc.rise
+			s := newSim(c, 400*time.Millisecond, p)
+			s.run(19 * time.Second)
+			if !s.core.FailOpen() {
+				t.Fatalf("every server fails but FailOpen is false")
+			}
+			s.run(30 * time.Second)
+			var want []locallb.RealServer
+			for _, rs := range tc.back {
+				pass, ok := firstPass[rs]
+				if !ok {
+					t.Fatalf("%s was never probed after 20 s", rs)
+				}
+				if got := s.firstAt(rs, Active); got != pass {
+					t.Errorf("%s active at %v, want at its first pass %v (rise %d must not apply while failing open); log %+v", rs, got, pass, tc.rise, s.log)
+				}
+				want = append(want, locallb.RealServer{Addr: rs, Weight: 1})
+			}
+			if s.core.FailOpen() {
+				t.Error("a server passes again but FailOpen is still true")
+			}
+			if got := s.core.Desired(); !SameVirtualServer(got, locallb.VirtualServer{VIP: vip, RealServers: want}) {
+				t.Errorf("desired = %+v, want only %v", got.RealServers, want)
+			}
+		})
+	}
+}
+
+// TestCoreDead: a removed server is dead when its last probe got no answer
+// (refused, timed out); one that answers "not ready" is removed but not
+// dead (it still serves its connections); a draining one is not dead.
+func TestCoreDead(t *testing.T) {
+	refused := outcome{err: errRefused, latency: time.Millisecond}
+	notReady := outcome{err: &StatusError{URL: "https://192.168.0.2:6443/readyz", Status: "500 Internal Server Error"}, latency: time.Millisecond}
+	blackHole := outcome{latency: time.Hour}
+	seq := func(steps ...func(time.Duration) (outcome, bool)) fakeProber {
+		return func(rs netip.AddrPort, at time.Duration) outcome {
+			if rs == m0 {
+				for _, st := range steps {
+					if o, ok := st(at); ok {
+						return o
+					}
+				}
+			}
+			return outcome{latency: time.Millisecond}
+		}
+	}
+	from := func(a, b time.Duration, o outcome) func(time.Duration) (outcome, bool) {
+		return func(at time.Duration) (outcome, bool) { return o, at >= a && (b == 0 || at < b) }
+	}
+	type check struct {
+		at    time.Duration
+		phase Phase
+		dead  bool
+	}
+	tests := []struct {
+		name   string
+		prober fakeProber
+		checks []check
+	}{
+		{"refused", seq(from(5*time.Second, 0, refused)), []check{{5150 * time.Millisecond, Draining, false}, {8 * time.Second, Removed, true}}},
+		{"black hole", seq(from(5*time.Second, 0, blackHole)), []check{{8 * time.Second, Removed, true}}},
+		{"not ready (shutdown delay)", seq(from(5*time.Second, 0, notReady)), []check{{5150 * time.Millisecond, Draining, false}, {8 * time.Second, Removed, false}}},
+		{"not ready, then gone", seq(from(5*time.Second, 9*time.Second, notReady), from(9*time.Second, 0, refused)),
+			[]check{{8 * time.Second, Removed, false}, {9500 * time.Millisecond, Removed, true}}},
+		{"refused, then back", seq(from(5*time.Second, 9*time.Second, refused)), []check{{8 * time.Second, Removed, true}, {12 * time.Second, Active, false}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSim(defaultCore(m0, m1), 400*time.Millisecond, tc.prober)
+			for _, c := range tc.checks {
+				s.run(c.at)
+				if p, d := s.core.Phase(m0), s.core.Dead(m0); p != c.phase || d != c.dead {
+					t.Errorf("at %v: m0 %s, dead %v; want %s, dead %v (log %+v)", c.at, p, d, c.phase, c.dead, s.log)
+				}
+			}
+		})
+	}
 }

@@ -19,9 +19,16 @@ type memBalancer struct {
 	fail    error // returned by every call while set
 	// changed is signalled (non-blocking) after every change.
 	changed chan struct{}
+	// flushed lists FlushRealServer calls in order; inRotation those made
+	// while the real server was still in the virtual server (a bug).
+	flushed    []netip.AddrPort
+	inRotation []locallb.RealServer
 }
 
-var _ locallb.Balancer = (*memBalancer)(nil)
+var (
+	_ locallb.Balancer    = (*memBalancer)(nil)
+	_ locallb.FlowFlusher = (*memBalancer)(nil)
+)
 
 func newMemBalancer() *memBalancer {
 	return &memBalancer{vs: map[netip.AddrPort]locallb.VirtualServer{}, changed: make(chan struct{}, 1)}
@@ -106,6 +113,35 @@ func (m *memBalancer) deviations(vip netip.AddrPort) []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return slices.Clone(m.vs[vip].Deviations)
+}
+
+func (m *memBalancer) FlushRealServer(vip, rs netip.AddrPort) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return 0, m.fail
+	}
+	for _, r := range m.vs[vip].RealServers {
+		if r.Addr == rs {
+			m.inRotation = append(m.inRotation, r)
+		}
+	}
+	m.flushed = append(m.flushed, rs)
+	m.notify()
+	return 1, nil
+}
+
+// flushes counts FlushRealServer calls for rs; bad lists those made while
+// rs was still in the virtual server.
+func (m *memBalancer) flushes(rs netip.AddrPort) (n int, bad []locallb.RealServer) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, f := range m.flushed {
+		if f == rs {
+			n++
+		}
+	}
+	return n, slices.Clone(m.inRotation)
 }
 
 // weights returns rs→weight of vip, nil when absent.

@@ -25,6 +25,7 @@ type Metrics struct {
 	restores    *prometheus.CounterVec
 	failOpen    *prometheus.GaugeVec
 	lbErrors    *prometheus.CounterVec
+	flushes     *prometheus.CounterVec
 }
 
 // NewMetrics creates and registers the series.
@@ -54,8 +55,11 @@ func NewMetrics() *Metrics {
 		lbErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "lvscare_balancer_errors_total", Help: "Failed calls to the kernel load balancer by operation.",
 		}, []string{"op"}),
+		flushes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lvscare_flushed_connections_total", Help: "Established connections ended because their real server was removed as dead.",
+		}, []string{"virtual_server", "real_server"}),
 	}
-	m.reg.MustRegister(m.up, m.phase, m.probe, m.transitions, m.restores, m.failOpen, m.lbErrors,
+	m.reg.MustRegister(m.up, m.phase, m.probe, m.transitions, m.restores, m.failOpen, m.lbErrors, m.flushes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -112,6 +116,13 @@ func (m *Metrics) setFailOpen(vip netip.AddrPort, on bool) {
 		v = 1
 	}
 	m.failOpen.WithLabelValues(vip.String()).Set(v)
+}
+
+func (m *Metrics) flushed(vip, rs netip.AddrPort, n int) {
+	if m == nil {
+		return
+	}
+	m.flushes.WithLabelValues(vip.String(), rs.String()).Add(float64(n))
 }
 
 func (m *Metrics) balancerError(op string) {

@@ -25,6 +25,13 @@ import (
 // DefaultCAFile is the cluster CA that kubeadm writes on every node.
 const DefaultCAFile = "/etc/kubernetes/pki/ca.crt"
 
+// DefaultHealthPath is probed when --health-path is not given: the
+// apiserver's readiness endpoint, which fails at once on SIGTERM while the
+// apiserver keeps serving for its --shutdown-delay-duration, so a planned
+// restart is drained before it stops. Public lvscare defaults to /healthz;
+// manifests written for it, and ours, pass --health-path explicitly.
+const DefaultHealthPath = "/readyz"
+
 // DefaultMetricsAddress serves /metrics and /healthz on loopback only: the
 // daemon runs with hostNetwork and must not expose anything off the node.
 const DefaultMetricsAddress = "127.0.0.1:10296"
@@ -119,7 +126,7 @@ type Options struct {
 // NewOptions returns the defaults (see Validate for what they mean together).
 func NewOptions() *Options {
 	return &Options{
-		HealthPath:      "/healthz",
+		HealthPath:      DefaultHealthPath,
 		HealthScheme:    "https",
 		HealthReqMethod: http.MethodGet,
 		Interval:        time.Second,

@@ -177,9 +177,27 @@ func (p *HTTPProber) Probe(ctx context.Context, rs netip.AddrPort) error {
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	_ = resp.Body.Close()
 	if resp.StatusCode >= 400 && !p.extraOK[resp.StatusCode] {
-		return fmt.Errorf("%s %s answered %s", method, u.String(), resp.Status)
+		return &StatusError{Method: method, URL: u.String(), Status: resp.Status}
 	}
 	return nil
+}
+
+// StatusError is a failed probe that got an HTTP answer: the server is
+// alive but says it is not ready (an apiserver's /readyz during startup or
+// after SIGTERM, while it still serves during --shutdown-delay-duration).
+// Every other probe error (refused, reset, timeout, TLS) means no answer.
+type StatusError struct {
+	Method, URL, Status string
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("%s %s answered %s", e.Method, e.URL, e.Status)
+}
+
+// answered reports whether err is a probe failure that got an HTTP answer.
+func answered(err error) bool {
+	var se *StatusError
+	return errors.As(err, &se)
 }
 
 // watchedConn reports a read error that we did not cause by closing the

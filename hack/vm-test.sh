@@ -24,7 +24,8 @@ Options:
   --test-timeout SEC   -test.timeout of each test binary (default 150)
   --modules a,b        extra kernel modules to load (dependencies are added;
                        default set: crc32c_generic libcrc32c nf_defrag_ipv4
-                       nf_defrag_ipv6 nf_conntrack ip_vs ip_vs_rr veth)
+                       nf_defrag_ipv6 nf_conntrack ip_vs ip_vs_rr veth
+                       inet_diag tcp_diag)
   --smp N              virtual CPUs (default 2)
   --mem SIZE           VM memory (default 512M)
   --refresh-kernel     ask apt for the newest linux-image-amd64 again

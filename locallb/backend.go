@@ -135,6 +135,7 @@ type BalancerOptions struct {
 // them (the kernel state stays).
 type KernelBalancer interface {
 	Balancer
+	FlowFlusher
 	Close()
 }
 

@@ -81,6 +81,7 @@ var suiteCases = []suiteCase{
 	{"delete", suiteDelete},
 	{"cleanup-only-ours", suiteCleanupOnlyOurs},
 	{"forwarding", suiteForwarding},
+	{"flush-dead", suiteFlushDead},
 }
 
 // runBalancerSuite runs every case for every family, each in a fresh
@@ -229,6 +230,8 @@ func suiteCleanupOnlyOurs(t *testing.T, env suiteEnv) {
 type echoServer struct {
 	name string
 	addr netip.AddrPort
+	ns   netns.NsHandle
+	h    *netlink.Handle
 	ln   net.Listener
 	wg   sync.WaitGroup
 	mu   sync.Mutex
@@ -265,7 +268,7 @@ func newEchoServer(t testing.TB, clientH *netlink.Handle, name, hostCIDR, nsCIDR
 	if err := h.RouteAdd(&netlink.Route{LinkIndex: peer.Attrs().Index, Gw: net.IP(hostIP.AsSlice())}); err != nil {
 		t.Fatalf("default route in %s: %v", name, err)
 	}
-	s := &echoServer{name: name, addr: netip.AddrPortFrom(netip.MustParsePrefix(nsCIDR).Addr(), port), open: map[net.Conn]bool{}}
+	s := &echoServer{name: name, addr: netip.AddrPortFrom(netip.MustParsePrefix(nsCIDR).Addr(), port), ns: ns, h: h, open: map[net.Conn]bool{}}
 	var lerr error
 	inNetns(t, ns, func() { s.ln, lerr = net.Listen("tcp", s.addr.String()) })
 	if lerr != nil {

@@ -33,7 +33,8 @@ type ipvsHandle interface {
 // round-robin, masquerade (NAT) to the real servers. Safe for use by one
 // goroutine at a time.
 type IPVS struct {
-	h ipvsHandle
+	h      ipvsHandle
+	nsPath string
 	// sched is the virtual server's scheduler; "" is round-robin.
 	sched string
 }
@@ -91,7 +92,7 @@ func NewIPVS(opts IPVSOptions) (*IPVS, error) {
 		h.Close()
 		return nil, err
 	}
-	return &IPVS{h: h}, nil
+	return &IPVS{h: h, nsPath: opts.NetnsPath}, nil
 }
 
 // probeHandle asks for the IPVS timeouts, a request that always has an
@@ -115,6 +116,12 @@ func probeHandle(h interface{ GetConfig() (*ipvs.Config, error) }) (err error) {
 
 // Close releases the netlink socket.
 func (b *IPVS) Close() { b.h.Close() }
+
+// FlushRealServer resets the local sockets whose IPVS connection through
+// vip goes to rs (see FlowFlusher and flows.go).
+func (b *IPVS) FlushRealServer(vip, rs netip.AddrPort) (int, error) {
+	return flushIPVS(b.nsPath, vip, rs)
+}
 
 // toService is the IPVS service for vip with scheduler sched ("" is
 // round-robin). The kernel finds a service by address, port and protocol,

@@ -26,9 +26,19 @@ import (
 //   - map "weight-<vip>": addr . port -> integer, every real server with its
 //     weight, including drained ones, which is what Get reads back;
 //   - in chain "output" (nat, hook output, priority -100) one rule
-//     `meta l4proto tcp <fam> daddr VIP tcp dport PORT dnat to numgen inc
-//     mod N map @sched-<vip>` (with all weights 0: `reject with tcp reset`,
-//     as IPVS refuses a virtual server without an available real server);
+//     `meta l4proto tcp <fam> daddr VIP tcp dport PORT tcp flags & (fin |
+//     syn | rst | ack) == syn dnat to numgen inc mod N map @sched-<vip>`
+//     (with all weights 0: `reject with tcp reset`, as IPVS refuses a
+//     virtual server without an available real server). Only a SYN opens
+//     a connection: a later packet whose conntrack entry is gone (flushed
+//     for a dead real server, see flows.go) must not be mapped afresh to
+//     some other real server;
+//   - in chain "filter-output" (filter, hook output, priority 0) one rule
+//     `meta l4proto tcp <fam> daddr VIP tcp dport PORT reject with tcp
+//     reset`: after the nat chain, a packet still addressed to VIP:port
+//     has no mapping (its connection's entry was flushed, or conntrack did
+//     not take it up), and would leave the node addressed to an address
+//     nobody owns; the reset ends the client's connection at once instead;
 //   - in chain "postrouting" (nat, hook postrouting, priority 100) one rule
 //     `<fam> saddr VIP ct status dnat masquerade`, for the one case where
 //     the source would otherwise be the VIP (the VIP is a local address,
@@ -54,6 +64,7 @@ const NFTablesMaxSchedule = 1024
 const (
 	nftOutputChain      = "output"
 	nftPostroutingChain = "postrouting"
+	nftFilterChain      = "filter-output"
 	nftCommentPrefix    = "sealkube-locallb vs "
 )
 
@@ -81,7 +92,8 @@ type NFTablesOptions struct {
 // NFTables is the Balancer on nftables (see the comment at the top of
 // nftables.go). Safe for use by one goroutine at a time.
 type NFTables struct {
-	c *nftables.Conn
+	c      *nftables.Conn
+	nsPath string
 }
 
 var _ KernelBalancer = (*NFTables)(nil)
@@ -116,7 +128,7 @@ func NewNFTables(opts NFTablesOptions) (*NFTables, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening a netfilter netlink socket (netns %q): %w", opts.NetnsPath, err)
 	}
-	b := &NFTables{c: c}
+	b := &NFTables{c: c, nsPath: opts.NetnsPath}
 	if err := b.probe(); err != nil {
 		loadErr := opts.Modules.Load(NFTablesModules()...)
 		if err2 := b.probe(); err2 != nil {
@@ -174,6 +186,13 @@ func (b *NFTables) probe() error {
 
 // Close releases the netlink socket; the kernel state stays.
 func (b *NFTables) Close() { _ = b.c.CloseLasting() }
+
+// FlushRealServer resets the local sockets of the connections through vip
+// that conntrack maps to rs and deletes their conntrack entries (see
+// FlowFlusher and flows.go).
+func (b *NFTables) FlushRealServer(vip, rs netip.AddrPort) (int, error) {
+	return flushConntrack(b.nsPath, vip, rs, true)
+}
 
 func nftFamily(a netip.Addr) nftables.TableFamily {
 	if a.Is4() {
@@ -306,6 +325,7 @@ func gcd(a, b int) int {
 type nftState struct {
 	tableExists bool
 	dnat, masq  []*nftables.Rule // ours for this VIP, by comment
+	reject      []*nftables.Rule
 	weights     map[netip.AddrPort]int
 	hasWeights  bool
 	sched       map[uint32]netip.AddrPort
@@ -328,7 +348,7 @@ func (b *NFTables) read(vip netip.AddrPort) (nftState, error) {
 	for _, ch := range []struct {
 		name string
 		into *[]*nftables.Rule
-	}{{nftOutputChain, &s.dnat}, {nftPostroutingChain, &s.masq}} {
+	}{{nftOutputChain, &s.dnat}, {nftPostroutingChain, &s.masq}, {nftFilterChain, &s.reject}} {
 		rules, err := b.c.GetRules(t, &nftables.Chain{Name: ch.name, Table: t})
 		if err != nil {
 			if _, terr := b.c.ListTableOfFamily(t.Name, t.Family); notExist(terr) {
@@ -382,11 +402,11 @@ func (b *NFTables) read(vip netip.AddrPort) (nftState, error) {
 
 // virtualServer returns what s holds for vip if it is complete and
 // consistent: one DNAT rule matching the schedule, one masquerade rule,
-// both maps, the schedule being the expansion of the weights. Anything
+// one reject rule, both maps, the schedule being the expansion of the weights. Anything
 // else (a flushed map, a deleted rule) counts as absent, so that the care
 // daemon's Get-compare-Ensure loop rewrites it.
 func (s nftState) virtualServer(vip netip.AddrPort) (VirtualServer, bool) {
-	if !s.tableExists || !s.hasWeights || !s.hasSched || len(s.dnat) != 1 || len(s.masq) != 1 {
+	if !s.tableExists || !s.hasWeights || !s.hasSched || len(s.dnat) != 1 || len(s.masq) != 1 || len(s.reject) != 1 {
 		return VirtualServer{}, false
 	}
 	vs := VirtualServer{VIP: vip, RealServers: make([]RealServer, 0, len(s.weights))}
@@ -403,7 +423,7 @@ func (s nftState) virtualServer(vip netip.AddrPort) (VirtualServer, bool) {
 			return VirtualServer{}, false
 		}
 	}
-	if !dnatRuleMatches(s.dnat[0], vip, len(sched)) || !masqRuleMatches(s.masq[0]) {
+	if !dnatRuleMatches(s.dnat[0], vip, len(sched)) || !masqRuleMatches(s.masq[0]) || !rejectRuleMatches(s.reject[0]) {
 		return VirtualServer{}, false
 	}
 	return vs, true
@@ -414,9 +434,11 @@ func (s nftState) virtualServer(vip netip.AddrPort) (VirtualServer, bool) {
 func dnatRuleMatches(r *nftables.Rule, vip netip.AddrPort, n int) bool {
 	var numgen *expr.Numgen
 	var lookup *expr.Lookup
-	var nat, reject bool
+	var nat, reject, synOnly bool
 	for _, e := range r.Exprs {
 		switch e := e.(type) {
+		case *expr.Bitwise:
+			synOnly = synOnly || slices.Equal(e.Mask, []byte{tcpFlagsMask})
 		case *expr.Numgen:
 			numgen = e
 		case *expr.Lookup:
@@ -430,7 +452,30 @@ func dnatRuleMatches(r *nftables.Rule, vip netip.AddrPort, n int) bool {
 	if n == 0 {
 		return reject && numgen == nil && !nat
 	}
-	return numgen != nil && numgen.Modulus == uint32(n) && lookup != nil && lookup.SetName == schedSet(nil, vip).Name && nat && !reject
+	return numgen != nil && numgen.Modulus == uint32(n) && lookup != nil && lookup.SetName == schedSet(nil, vip).Name && nat && !reject && synOnly
+}
+
+func rejectRuleMatches(r *nftables.Rule) bool {
+	return slices.ContainsFunc(r.Exprs, func(e expr.Any) bool { _, ok := e.(*expr.Reject); return ok })
+}
+
+// TCP header flags: only a SYN without ACK, FIN or RST opens a connection.
+const (
+	tcpFlagFIN    = 0x01
+	tcpFlagSYN    = 0x02
+	tcpFlagRST    = 0x04
+	tcpFlagACK    = 0x10
+	tcpFlagsMask  = tcpFlagFIN | tcpFlagSYN | tcpFlagRST | tcpFlagACK
+	tcpFlagsField = 13 // offset in the TCP header
+)
+
+// matchSYN is `tcp flags & (fin | syn | rst | ack) == syn`.
+func matchSYN() []expr.Any {
+	return []expr.Any{
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: tcpFlagsField, Len: 1},
+		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 1, Mask: []byte{tcpFlagsMask}, Xor: []byte{0}},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{tcpFlagSYN}},
+	}
 }
 
 func masqRuleMatches(r *nftables.Rule) bool {
@@ -482,6 +527,7 @@ func dnatExprs(vip netip.AddrPort, set *nftables.Set, n int) []expr.Any {
 	if vip.Addr().Is6() {
 		fam, protoReg = unix.NFPROTO_IPV6, 2
 	}
+	ex = append(ex, matchSYN()...)
 	return append(ex,
 		&expr.Numgen{Register: 1, Modulus: uint32(n), Type: unix.NFT_NG_INCREMENTAL},
 		&expr.Lookup{SourceRegister: 1, DestRegister: 1, IsDestRegSet: true, SetName: set.Name, SetID: set.ID},
@@ -527,7 +573,11 @@ func (b *NFTables) program(t *nftables.Table, vs VirtualServer, cur nftState) er
 		Name: nftPostroutingChain, Table: t, Type: nftables.ChainTypeNAT,
 		Hooknum: nftables.ChainHookPostrouting, Priority: nftables.ChainPriorityNATSource,
 	})
-	for _, r := range append(slices.Clone(cur.dnat), cur.masq...) {
+	filter := b.c.AddChain(&nftables.Chain{
+		Name: nftFilterChain, Table: t, Type: nftables.ChainTypeFilter,
+		Hooknum: nftables.ChainHookOutput, Priority: nftables.ChainPriorityFilter,
+	})
+	for _, r := range slices.Concat(cur.dnat, cur.masq, cur.reject) {
 		if err := b.c.DelRule(r); err != nil {
 			return fmt.Errorf("deleting old nftables rule for %s: %w", vs.VIP, err)
 		}
@@ -558,11 +608,12 @@ func (b *NFTables) program(t *nftables.Table, vs VirtualServer, cur nftState) er
 	comment := userdata.AppendString(nil, userdata.TypeComment, NFTablesRuleComment(vs.VIP))
 	b.c.AddRule(&nftables.Rule{Table: t, Chain: output, Exprs: dnatExprs(vs.VIP, ss, len(sched)), UserData: comment})
 	b.c.AddRule(&nftables.Rule{Table: t, Chain: post, Exprs: masqExprs(vs.VIP), UserData: comment})
+	b.c.AddRule(&nftables.Rule{Table: t, Chain: filter, Exprs: append(matchVIP(vs.VIP), rejectExprs()...), UserData: comment})
 	return nil
 }
 
 // Ensure reconciles vs into our table. When the kernel already holds it,
-// Ensure costs four reads (two chains, two maps) and writes nothing;
+// Ensure costs five reads (three chains, two maps) and writes nothing;
 // otherwise it rewrites everything for the VIP in one atomic batch.
 func (b *NFTables) Ensure(vs VirtualServer) error {
 	if err := validateVirtualServer(vs); err != nil {
@@ -628,7 +679,7 @@ func (b *NFTables) Delete(vip netip.AddrPort) error {
 	if !others {
 		b.c.DelTable(t)
 	} else {
-		for _, r := range append(slices.Clone(cur.dnat), cur.masq...) {
+		for _, r := range slices.Concat(cur.dnat, cur.masq, cur.reject) {
 			if err := b.c.DelRule(r); err != nil {
 				return fmt.Errorf("deleting nftables rule for %s: %w", vip, err)
 			}

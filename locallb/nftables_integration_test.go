@@ -7,7 +7,9 @@ import (
 	"maps"
 	"net/netip"
 	"os"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
@@ -148,6 +150,10 @@ func TestIntegrationNFTablesTamper(t *testing.T) {
 			c.FlushChain(&nftables.Chain{Name: nftOutputChain, Table: tbl})
 			return nil
 		}},
+		{"flush filter-output chain", func(c *nftables.Conn, tbl *nftables.Table) error {
+			c.FlushChain(&nftables.Chain{Name: nftFilterChain, Table: tbl})
+			return nil
+		}},
 		{"delete postrouting chain", func(c *nftables.Conn, tbl *nftables.Table) error {
 			c.FlushChain(&nftables.Chain{Name: nftPostroutingChain, Table: tbl})
 			c.DelChain(&nftables.Chain{Name: nftPostroutingChain, Table: tbl})
@@ -231,5 +237,51 @@ func TestIntegrationNFTablesWeightsReadAsNumbers(t *testing.T) {
 	}
 	if gv, found, err := b.Get(vip); err != nil || !found || !sameRealServers(gv.RealServers, vs.RealServers) {
 		t.Fatalf("Get: %+v %v %v", gv, found, err)
+	}
+}
+
+// TestIntegrationNFTablesFlushFallback: when only the conntrack entries of
+// a dead real server's connections are deleted (the kernel cannot reset
+// sockets), the client's next packet has no NAT mapping. It must get a TCP
+// reset from this node at once: neither be mapped afresh to another real
+// server (which would have to answer with a reset itself; here it is as
+// silent as the dead one) nor leave the node addressed to the VIP. With
+// nf_conntrack_tcp_loose 1 (the default) the packet makes a new conntrack
+// entry and passes the nat chain; with 0 it has none and skips it.
+func TestIntegrationNFTablesFlushFallback(t *testing.T) {
+	requireRootNetns(t)
+	for _, fam := range suiteFamilies {
+		for _, loose := range []string{"1", "0"} {
+			t.Run(fam.name+"/tcp_loose="+loose, func(t *testing.T) {
+				ns, h := newNetns(t)
+				env := suiteEnv{lb: openNFTables(t, ns), ns: ns, h: h, backend: nftSuite, fam: fam}
+				var werr error
+				inNetns(t, ns, func() {
+					werr = os.WriteFile("/proc/sys/net/netfilter/nf_conntrack_tcp_loose", []byte(loose), 0o644)
+				})
+				if werr != nil {
+					t.Fatalf("setting nf_conntrack_tcp_loose: %v", werr)
+				}
+				vip, a, b := setupForwarding(t, env)
+				toA := connTo(t, env, vip, a)
+				blackhole(t, a, fam.hostA, fam.hostB)
+				blackhole(t, b, fam.hostA, fam.hostB)
+				mustEnsure(t, env.lb, vip, rs(b.addr.String(), 1))
+				n, err := flushConntrack(nsPath(ns), vip, a.addr, false)
+				if err != nil || n != 1 {
+					t.Fatalf("deleting the conntrack entries: %d, %v; want 1, nil", n, err)
+				}
+				start := time.Now()
+				err = echo(toA)
+				took := time.Since(start)
+				if !errors.Is(err, syscall.ECONNRESET) {
+					t.Fatalf("next packet on the connection to the dead %s: %v after %v, want a reset (ECONNRESET)", a.name, err, took)
+				}
+				if took > flushDeadline {
+					t.Fatalf("reset came %v after the client's next packet, want under %v", took, flushDeadline)
+				}
+				t.Logf("client's next packet answered by a reset after %v", took.Round(10*time.Microsecond))
+			})
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/netip"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -97,11 +98,13 @@ func TestNFTStateConsistency(t *testing.T) {
 		return &nftables.Rule{Exprs: dnatExprs(vip, schedSet(tbl, vip), n)}
 	}
 	masq := &nftables.Rule{Exprs: masqExprs(vip)}
+	reject := &nftables.Rule{Exprs: append(matchVIP(vip), rejectExprs()...)}
 	good := func() nftState {
 		return nftState{
 			tableExists: true,
 			dnat:        []*nftables.Rule{rule(4)},
 			masq:        []*nftables.Rule{masq},
+			reject:      []*nftables.Rule{reject},
 			weights:     map[netip.AddrPort]int{a: 1, b: 3},
 			hasWeights:  true,
 			sched:       map[uint32]netip.AddrPort{0: b, 1: a, 2: b, 3: b},
@@ -121,6 +124,12 @@ func TestNFTStateConsistency(t *testing.T) {
 		{"two DNAT rules", func(s *nftState) { s.dnat = append(s.dnat, rule(4)) }},
 		{"no masquerade rule", func(s *nftState) { s.masq = nil }},
 		{"masquerade rule without masq", func(s *nftState) { s.masq = []*nftables.Rule{{Exprs: []expr.Any{&expr.Counter{}}}} }},
+		{"no reject rule", func(s *nftState) { s.reject = nil }},
+		{"reject rule without reject", func(s *nftState) { s.reject = []*nftables.Rule{{Exprs: matchVIP(vip)}} }},
+		{"DNAT rule of an older version (maps every packet, not only SYNs)", func(s *nftState) {
+			old := slices.DeleteFunc(dnatExprs(vip, schedSet(tbl, vip), 4), func(e expr.Any) bool { _, ok := e.(*expr.Bitwise); return ok })
+			s.dnat = []*nftables.Rule{{Exprs: old}}
+		}},
 		{"wrong modulus", func(s *nftState) { s.dnat = []*nftables.Rule{rule(3)} }},
 		{"reject rule while servers are up", func(s *nftState) { s.dnat = []*nftables.Rule{rule(0)} }},
 		{"schedule map flushed", func(s *nftState) { s.sched = map[uint32]netip.AddrPort{} }},

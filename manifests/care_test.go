@@ -45,7 +45,7 @@ func TestRenderCareGolden(t *testing.T) {
 // Defaults render today's command: no care flag the user did not ask for.
 func TestCareDefaultsRenderNothing(t *testing.T) {
 	got := strings.Join(Command(careOpts("", "", Care{})), " ")
-	want := "lvscare care --vs 10.103.97.2:6443 --rs 10.103.97.200:6443 --rs 10.103.97.201:6443 --rs 10.103.97.202:6443 --health-path /healthz --health-schem https"
+	want := "lvscare care --vs 10.103.97.2:6443 --rs 10.103.97.200:6443 --rs 10.103.97.201:6443 --rs 10.103.97.202:6443 --health-path /readyz --health-schem https"
 	if got != want {
 		t.Fatalf("command %q, want %q", got, want)
 	}

@@ -45,7 +45,10 @@ const (
 	// FileMode keeps the manifest private, like kubeadm's own manifests.
 	FileMode = 0o600
 
-	defaultHealthPath   = "/healthz"
+	// defaultHealthPath is the apiserver's readiness endpoint: it fails as
+	// soon as the apiserver gets SIGTERM, while the apiserver keeps serving
+	// for its --shutdown-delay-duration, so lvscare drains it first.
+	defaultHealthPath   = "/readyz"
 	defaultHealthScheme = "https"
 	// modulesDir is mounted for images that are not ours: the public lvscare
 	// runs as root and may load the IPVS modules itself.
@@ -106,7 +109,7 @@ type Options struct {
 	VIP     netip.AddrPort
 	Masters []netip.AddrPort
 	// HealthPath and HealthScheme are how lvscare probes each master;
-	// defaults /healthz and https (the apiserver's own health endpoint).
+	// defaults /readyz and https (the apiserver's readiness endpoint).
 	HealthPath   string
 	HealthScheme string
 	// Backend is the kernel load balancer the daemon programs; "" and

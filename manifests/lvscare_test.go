@@ -99,7 +99,7 @@ func TestPodShape(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := p.Spec.Containers[0]
-	wantCmd := "lvscare care --vs 10.103.97.2:6443 --rs 192.168.0.10:6443 --rs 192.168.0.11:6443 --rs 192.168.0.12:6443 --health-path /healthz --health-schem https"
+	wantCmd := "lvscare care --vs 10.103.97.2:6443 --rs 192.168.0.10:6443 --rs 192.168.0.11:6443 --rs 192.168.0.12:6443 --health-path /readyz --health-schem https"
 	switch {
 	case strings.Join(c.Command, " ") != wantCmd:
 		t.Errorf("command = %q\nwant      %q", strings.Join(c.Command, " "), wantCmd)
@@ -257,7 +257,7 @@ func TestWrite(t *testing.T) {
 
 func TestCommandBackend(t *testing.T) {
 	base := Options{VIP: ap("10.103.97.2:6443"), Masters: []netip.AddrPort{ap("192.168.0.10:6443")}}
-	public := []string{"lvscare", "care", "--vs", "10.103.97.2:6443", "--rs", "192.168.0.10:6443", "--health-path", "/healthz", "--health-schem", "https"}
+	public := []string{"lvscare", "care", "--vs", "10.103.97.2:6443", "--rs", "192.168.0.10:6443", "--health-path", "/readyz", "--health-schem", "https"}
 	for _, tc := range []struct {
 		backend locallb.Backend
 		want    []string

@@ -15,9 +15,10 @@ import (
 
 // Call is one recorded method call.
 type Call struct {
-	Method string // "Ensure", "SetWeight", "Delete" or "Get"
+	Method string // "Ensure", "SetWeight", "Delete", "Get" or "FlushRealServer"
 	VIP    netip.AddrPort
-	// RS and Weight are set for SetWeight; VS for Ensure.
+	// RS is set for SetWeight and FlushRealServer, Weight for SetWeight,
+	// VS for Ensure.
 	RS     netip.AddrPort
 	Weight int
 	VS     locallb.VirtualServer
@@ -31,9 +32,15 @@ type Balancer struct {
 	// Writes counts calls that changed state; a no-op Ensure adds nothing.
 	writes int
 	errs   map[string]error
+	// flows counts established connections per VIP and real server, for
+	// FlushRealServer.
+	flows map[[2]netip.AddrPort]int
 }
 
-var _ locallb.Balancer = (*Balancer)(nil)
+var (
+	_ locallb.Balancer    = (*Balancer)(nil)
+	_ locallb.FlowFlusher = (*Balancer)(nil)
+)
 
 // ErrNotFound is returned by SetWeight for a missing virtual or real server.
 var ErrNotFound = errors.New("not found")
@@ -155,3 +162,45 @@ func (b *Balancer) Get(vip netip.AddrPort) (locallb.VirtualServer, bool, error) 
 	}
 	return locallb.VirtualServer{VIP: vip, RealServers: slices.Clone(cur)}, true, nil
 }
+
+// SetFlows pretends n connections through vip go to rs.
+func (b *Balancer) SetFlows(vip, rs netip.AddrPort, n int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.flows == nil {
+		b.flows = map[[2]netip.AddrPort]int{}
+	}
+	b.flows[[2]netip.AddrPort{vip, rs}] = n
+}
+
+// Flows is how many connections through vip go to rs.
+func (b *Balancer) Flows(vip, rs netip.AddrPort) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.flows[[2]netip.AddrPort{vip, rs}]
+}
+
+// FlushRealServer ends the connections SetFlows recorded and returns how
+// many there were. Stricter than the kernel backends, it refuses a real
+// server that is still in the virtual server with a weight above 0, so that
+// callers' tests catch a flush of a server still in rotation.
+func (b *Balancer) FlushRealServer(vip, rs netip.AddrPort) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.record(Call{Method: "FlushRealServer", VIP: vip, RS: rs}); err != nil {
+		return 0, err
+	}
+	for _, r := range b.vss[vip] {
+		if r.Addr == rs && r.Weight > 0 {
+			return 0, fmt.Errorf("real server %s of %s still has weight %d: %w", rs, vip, r.Weight, ErrStillServing)
+		}
+	}
+	k := [2]netip.AddrPort{vip, rs}
+	n := b.flows[k]
+	delete(b.flows, k)
+	return n, nil
+}
+
+// ErrStillServing is returned by FlushRealServer for a real server that
+// new connections still reach.
+var ErrStillServing = errors.New("flushing a real server that is still in rotation")

@@ -92,3 +92,32 @@ func TestBalancerConcurrent(t *testing.T) {
 		t.Fatalf("recorded %d calls, want 16", n)
 	}
 }
+
+func TestBalancerFlushRealServer(t *testing.T) {
+	var b Balancer
+	if err := b.Ensure(locallb.VirtualServer{VIP: vip, RealServers: []locallb.RealServer{{Addr: m0, Weight: 1}, {Addr: m1, Weight: 0}}}); err != nil {
+		t.Fatal(err)
+	}
+	b.SetFlows(vip, m0, 2)
+	b.SetFlows(vip, m1, 3)
+	tests := []struct {
+		name    string
+		rs      netip.AddrPort
+		want    int
+		wantErr error
+	}{
+		{"in rotation: refused", m0, 0, ErrStillServing},
+		{"drained: flushed", m1, 3, nil},
+		{"again: nothing left", m1, 0, nil},
+		{"not in the virtual server", netip.MustParseAddrPort("10.0.0.9:6443"), 0, nil},
+	}
+	for _, tc := range tests {
+		n, err := b.FlushRealServer(vip, tc.rs)
+		if n != tc.want || !errors.Is(err, tc.wantErr) {
+			t.Errorf("%s: FlushRealServer(%s) = %d, %v; want %d, %v", tc.name, tc.rs, n, err, tc.want, tc.wantErr)
+		}
+	}
+	if got := b.Flows(vip, m0); got != 2 {
+		t.Errorf("flows of the refused server = %d, want 2 (kept)", got)
+	}
+}

@@ -26,7 +26,7 @@ import (
 // any dependency missing from it. crc32c_generic comes first because
 // libcrc32c needs a crc32c implementation and the VM has no modprobe to
 // fetch one on demand.
-const defaultModules = "crc32c_generic,libcrc32c,nf_defrag_ipv4,nf_defrag_ipv6,nf_conntrack,ip_vs,ip_vs_rr,veth"
+const defaultModules = "crc32c_generic,libcrc32c,nf_defrag_ipv4,nf_defrag_ipv6,nf_conntrack,ip_vs,ip_vs_rr,veth,inet_diag,tcp_diag"
 
 type runOptions struct {
 	qemu, kernel, modulesDir, modules, extraModules string

@@ -1,0 +1,235 @@
+// Command probecost measures what lvscare's health probes cost a real
+// kube-apiserver: it plays many nodes, each with its own kept-alive TLS
+// connection probing GET <path> anonymously at a fixed rate (as lvscare
+// does every --interval), and reads the apiserver's CPU time from
+// /proc/<pid>/stat around a measuring window. Run by
+// hack/bench-probe-cost.sh; standard library only.
+//
+//	probecost -url https://127.0.0.1:16443 -pid 1234 -paths /readyz,/healthz -rates 500,2000
+//	probecost keygen FILE    # writes an RSA key (service-account key for the apiserver)
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "probecost:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, out io.Writer) error {
+	if len(args) == 2 && args[0] == "keygen" {
+		return keygen(args[1])
+	}
+	fs := flag.NewFlagSet("probecost", flag.ContinueOnError)
+	url := fs.String("url", "https://127.0.0.1:16443", "apiserver base URL (loopback)")
+	pid := fs.Int("pid", 0, "apiserver process id, whose CPU time is measured (required)")
+	paths := fs.String("paths", "/readyz,/healthz", "comma-separated probe paths")
+	rates := fs.String("rates", "500,2000", "comma-separated total probe rates per second")
+	conns := fs.Int("conns", 200, "simulated nodes: kept-alive connections, the rate split evenly between them")
+	window := fs.Duration("window", 20*time.Second, "measuring window per path and rate")
+	warmup := fs.Duration("warmup", 3*time.Second, "load before the window starts (connections set up, caches warm)")
+	timeout := fs.Duration("timeout", 400*time.Millisecond, "per-probe timeout (lvscare's default)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *pid <= 0 {
+		return errors.New("-pid is required: the kube-apiserver process id")
+	}
+	if *conns <= 0 {
+		return fmt.Errorf("-conns %d: need at least 1", *conns)
+	}
+	var rs []float64
+	for _, s := range strings.Split(*rates, ",") {
+		r, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil || r <= 0 {
+			return fmt.Errorf("-rates: %q is not a positive number of probes per second", s)
+		}
+		rs = append(rs, r)
+	}
+	// The apiserver is never idle (its controllers, etcd watches): measure
+	// that first and count only what the probes add.
+	c0, err := cpuTime(*pid)
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	time.Sleep(*window)
+	c1, err := cpuTime(*pid)
+	if err != nil {
+		return err
+	}
+	idle := (c1 - c0).Seconds() / time.Since(t0).Seconds()
+	fmt.Fprintf(out, "apiserver without probes: %.3f of a core\n", idle)
+	fmt.Fprintf(out, "%-8s %8s %9s %7s %10s %14s %9s %9s\n", "path", "target/s", "achieved", "failed", "cpu(core)", "cpu/probe(net)", "p50", "p99")
+	for _, p := range strings.Split(*paths, ",") {
+		for _, r := range rs {
+			res, err := measure(*url+strings.TrimSpace(p), *pid, r, *conns, *warmup, *window, *timeout)
+			if err != nil {
+				return err
+			}
+			net := 0.0
+			if res.rate > 0 {
+				net = (res.cores - idle) / res.rate * 1e6
+			}
+			fmt.Fprintf(out, "%-8s %8.0f %9.1f %7d %10.3f %12.1fµs %9s %9s\n", strings.TrimSpace(p), r, res.rate, res.failed,
+				res.cores, net, res.p50.Round(10*time.Microsecond), res.p99.Round(10*time.Microsecond))
+		}
+	}
+	return nil
+}
+
+type result struct {
+	rate     float64
+	failed   int64
+	cores    float64
+	p50, p99 time.Duration
+}
+
+// measure runs conns probe loops for warmup+window and returns what the
+// window saw.
+func measure(url string, pid int, rate float64, conns int, warmup, window, timeout time.Duration) (result, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var (
+		measuring atomic.Bool
+		ok, bad   atomic.Int64
+		mu        sync.Mutex
+		lat       []time.Duration
+		wg        sync.WaitGroup
+	)
+	period := time.Duration(float64(conns) / rate * float64(time.Second))
+	for i := range conns {
+		tr := &http.Transport{
+			TLSClientConfig:     &tls.Config{InsecureSkipVerify: true}, // #nosec G402 -- loopback benchmark against a throwaway apiserver
+			MaxIdleConnsPerHost: 1,
+			DisableCompression:  true,
+		}
+		c := &http.Client{Transport: tr, Timeout: timeout}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer tr.CloseIdleConnections()
+			// Spread the nodes over the period, as nodes started at random times are.
+			select {
+			case <-time.After(period * time.Duration(i) / time.Duration(conns)):
+			case <-ctx.Done():
+				return
+			}
+			tick := time.NewTicker(period)
+			defer tick.Stop()
+			for {
+				start := time.Now()
+				resp, err := c.Get(url)
+				if err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						err = fmt.Errorf("status %s", resp.Status)
+					}
+				}
+				if measuring.Load() {
+					if err != nil {
+						bad.Add(1)
+					} else {
+						ok.Add(1)
+						d := time.Since(start)
+						mu.Lock()
+						lat = append(lat, d)
+						mu.Unlock()
+					}
+				}
+				select {
+				case <-tick.C:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	time.Sleep(warmup)
+	cpu0, err := cpuTime(pid)
+	if err != nil {
+		return result{}, err
+	}
+	t0 := time.Now()
+	measuring.Store(true)
+	time.Sleep(window)
+	measuring.Store(false)
+	elapsed := time.Since(t0)
+	cpu1, err := cpuTime(pid)
+	if err != nil {
+		return result{}, err
+	}
+	cancel()
+	wg.Wait()
+	n := ok.Load()
+	r := result{rate: float64(n) / elapsed.Seconds(), failed: bad.Load(), cores: (cpu1 - cpu0).Seconds() / elapsed.Seconds()}
+	if n > 0 {
+		slices.Sort(lat)
+		r.p50, r.p99 = lat[len(lat)/2], lat[len(lat)*99/100]
+	}
+	return r, nil
+}
+
+// cpuTime is utime+stime of pid (fields 14 and 15 of /proc/pid/stat, in
+// clock ticks of 10 ms: USER_HZ is 100 on Linux).
+func cpuTime(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, fmt.Errorf("reading the apiserver's CPU time (-pid %d): %w", pid, err)
+	}
+	d, err := parseStatCPU(string(b))
+	if err != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+	}
+	return d, nil
+}
+
+// parseStatCPU reads utime+stime from a /proc/<pid>/stat line; the command
+// name in parentheses may itself hold spaces and parentheses.
+func parseStatCPU(s string) (time.Duration, error) {
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("no command name in %q", s)
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 13 {
+		return 0, fmt.Errorf("%d fields after the command name, want at least 13", len(f))
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	k, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, err
+	}
+	return time.Duration(u+k) * 10 * time.Millisecond, nil
+}
+
+func keygen(file string) error {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return err
+	}
+	b := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})
+	return os.WriteFile(file, b, 0o600)
+}

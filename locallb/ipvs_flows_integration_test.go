@@ -1,0 +1,70 @@
+package locallb
+
+import (
+	"errors"
+	"io"
+	"os"
+	"testing"
+	"time"
+)
+
+// TestIntegrationIPVSExpireNodestConnIsNoFailure records why the IPVS
+// backend resets sockets instead of relying on the sysctl
+// net.ipv4.vs.expire_nodest_conn: with it set (in the client namespace),
+// deleting a dead destination expires its connection entries, but the
+// client's next segment is not a SYN, so IPVS does not schedule it; it
+// leaves addressed to the VIP and nothing answers. The client gets no
+// failure, only silence. If a kernel ever answers with a reset here, this
+// test fails and the backend's design note (flows.go) needs revisiting.
+func TestIntegrationIPVSExpireNodestConnIsNoFailure(t *testing.T) {
+	requireIPVS(t)
+	requireNetns(t)
+	for _, fam := range suiteFamilies {
+		t.Run(fam.name, func(t *testing.T) {
+			ns, h := newNetns(t)
+			env := suiteEnv{lb: ipvsSuite.open(t, ns), ns: ns, h: h, backend: ipvsSuite, fam: fam}
+			var werr error
+			inNetns(t, ns, func() {
+				werr = os.WriteFile("/proc/sys/net/ipv4/vs/expire_nodest_conn", []byte("1"), 0o644)
+			})
+			if werr != nil {
+				t.Fatalf("setting net.ipv4.vs.expire_nodest_conn: %v", werr)
+			}
+			vip, a, b := setupForwarding(t, env)
+			toA := connTo(t, env, vip, a)
+			blackhole(t, a, fam.hostA, fam.hostB)
+			mustEnsure(t, env.lb, vip, rs(b.addr.String(), 1))
+			read := idleRead(toA)
+			if _, err := io.WriteString(toA, "ping\n"); err != nil {
+				t.Fatalf("write after deleting the destination: %v", err)
+			}
+			select {
+			case r := <-read:
+				if !errors.Is(r.err, os.ErrDeadlineExceeded) {
+					t.Fatalf("with expire_nodest_conn=1 the client's connection ended by itself (%v): the kernel now fails it, see flows.go", r.err)
+				}
+			case <-time.After(1500 * time.Millisecond):
+				t.Logf("%s: expire_nodest_conn=1, destination deleted: no failure for the client within 1.5 s (silence, as expected)", fam.name)
+			}
+			// The silence is not the entry still leading to the dead server:
+			// the entry is gone.
+			var conns []ipvsConn
+			if err := inNetnsThread(ns, func() error {
+				f, err := os.Open("/proc/thread-self/net/ip_vs_conn")
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				conns, err = parseIPVSConns(f)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range conns {
+				if c.dest == a.addr && c.state == "ESTABLISHED" {
+					t.Fatalf("IPVS still holds %s -> %s -> %s %s: expire_nodest_conn did not expire it", c.client, c.vip, c.dest, c.state)
+				}
+			}
+		})
+	}
+}
