@@ -11,65 +11,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sealkube/kubeadm/internal/testenv"
 	"github.com/sealkube/kubeadm/locallb"
 )
 
-// sealosManifest is the static pod sealos v4/v5 writes for its lvscare
-// (`sealctl static-pod lvscare`: the public lvscare's care command, the
-// health flags, then one --rs per master and any options; LVSCARE_NODE_IP
-// when /etc/hosts maps lvscare.node.ip), in the shape its YAML encoder
-// gives it.
 func sealosManifest(vip string, masters []string, extra ...string) string {
-	var args strings.Builder
-	for _, a := range append(append([]string{"care", "--vs", vip, "--health-path", "/healthz", "--health-schem", "https"}, rsArgs(masters)...), extra...) {
-		fmt.Fprintf(&args, "    - %s\n", a)
-	}
-	return `apiVersion: v1
-kind: Pod
-metadata:
-  creationTimestamp: null
-  name: kube-sealos-lvscare
-  namespace: kube-system
-spec:
-  containers:
-  - args:
-` + args.String() + `    command:
-    - /usr/bin/lvscare
-    env:
-    - name: LVSCARE_NODE_IP
-      value: 192.168.64.10
-    image: ghcr.io/labring/lvscare:v5.0.1
-    imagePullPolicy: IfNotPresent
-    name: kube-sealos-lvscare
-    resources: {}
-    securityContext:
-      privileged: true
-    volumeMounts:
-    - mountPath: /lib/modules
-      name: lib-modules
-      readOnly: true
-  hostNetwork: true
-  priorityClassName: system-node-critical
-  volumes:
-  - hostPath:
-      path: /lib/modules
-      type: ""
-    name: lib-modules
-status: {}
-`
+	return testenv.SealosLvscareManifest(vip, "192.168.64.10", masters, extra...)
 }
 
-func rsArgs(masters []string) []string {
-	var out []string
-	for _, m := range masters {
-		out = append(out, "--rs", m)
-	}
-	return out
-}
-
-// sealosArgv is the process command line of that pod's container.
 func sealosArgv(vip string, masters []string, extra ...string) []string {
-	return append(append([]string{"/usr/bin/lvscare", "care", "--vs", vip, "--health-path", "/healthz", "--health-schem", "https"}, rsArgs(masters)...), extra...)
+	return testenv.SealosLvscareArgv(vip, masters, extra...)
 }
 
 // sealosNode is a test node sealos set up: its lvscare manifest, lvscare.node.ip
