@@ -273,7 +273,11 @@ func (c *Changes) takeOverSealos(e locallb.Endpoints, pod *sealosPod) (*locallb.
 	}
 	c.undo = append(c.undo, restoreFileStep(pod.path, pod.data, pod.perm))
 	n.printf("Removed sealos' lvscare static pod %s", pod.path)
-	if n.CommandRunning != nil {
+	switch {
+	case n.CommandRunning == nil:
+	case !n.CommandRunning(pod.argv):
+		n.printf("sealos' lvscare is not running (no process runs `%s`)", pod.command())
+	default:
 		start := time.Now()
 		if !n.waitStopped(func() bool { return n.CommandRunning(pod.argv) }) {
 			return nil, fmt.Errorf("sealos' lvscare (`%s`) still runs %s after its static pod %s was removed: is the kubelet running (systemctl status kubelet)? "+
