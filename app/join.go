@@ -167,9 +167,13 @@ func extendJoin(root *cobra.Command, host Host) error {
 		Use:   phases.LocalLBName + " [api-server-endpoint]",
 		Short: phases.LocalLBShort,
 		Long: phases.LocalLBShort + ".\n\nRun alone it is idempotent, and the way to change the master list of a joined worker: " +
-			"the cluster endpoint is then read from /etc/kubernetes/kubelet.conf, so no discovery token is needed.",
+			"the cluster endpoint is then read from /etc/kubernetes/kubelet.conf, so no discovery token is needed.\n\n" +
+			"On a worker that sealos set up (its lvscare static pod kube-sealos-lvscare.yaml and an IPVS virtual server at the VIP), " +
+			"add --" + flagAdoptSealos + " to take them over: kubeadm then owns them and kubeadm reset removes them.",
 		Example: "  kubeadm join phase locallb 10.103.97.2:6443 --token abcdef.0123456789abcdef \\\n" +
-			"    --discovery-token-ca-cert-hash sha256:... --master 10.103.97.200:6443,10.103.97.201:6443,10.103.97.202:6443",
+			"    --discovery-token-ca-cert-hash sha256:... --master 10.103.97.200:6443,10.103.97.201:6443,10.103.97.202:6443\n\n" +
+			"  # a joined worker that sealos set up\n" +
+			"  kubeadm join phase locallb 10.103.97.2:6443 --master 10.103.97.200:6443,10.103.97.201:6443,10.103.97.202:6443 --" + flagAdoptSealos,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			inv, err := prepareJoin(cmd, args, lb, host)
