@@ -91,11 +91,13 @@ var (
 		"kubeadm join --lvscare-image",
 		"kubeadm join --locallb-backend",
 		"kubeadm join --skip-etc-hosts",
+		"kubeadm join --adopt-sealos",
 		// `kubeadm join phase locallb` shares these join flags.
 		"kubeadm join phase locallb --master",
 		"kubeadm join phase locallb --lvscare-image",
 		"kubeadm join phase locallb --locallb-backend",
 		"kubeadm join phase locallb --skip-etc-hosts",
+		"kubeadm join phase locallb --adopt-sealos",
 		"kubeadm join phase locallb --config",
 		"kubeadm join phase locallb --control-plane",
 		"kubeadm join phase locallb --dry-run",

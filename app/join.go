@@ -45,6 +45,7 @@ const (
 	flagLvscareImage = "lvscare-image"
 	flagSkipEtcHosts = "skip-etc-hosts"
 	flagBackend      = "locallb-backend"
+	flagAdoptSealos  = phases.FlagAdoptSealos
 )
 
 // Upstream join flags we read (upstream's names; see cmd/options).
@@ -63,7 +64,7 @@ const (
 )
 
 // joinPhaseFlags are the join flags `kubeadm join phase locallb` shares.
-var joinPhaseFlags = []string{flagMaster, flagLvscareImage, flagSkipEtcHosts, flagBackend, flagConfig, flagControlPlane, flagDryRun,
+var joinPhaseFlags = []string{flagMaster, flagLvscareImage, flagSkipEtcHosts, flagBackend, flagAdoptSealos, flagConfig, flagControlPlane, flagDryRun,
 	flagToken, flagDiscToken, flagDiscCAHash, flagDiscSkipCA, flagDiscFile, flagTLSBootstrap, flagCRISocket}
 
 // Host is where our command extensions act. Tests replace paths and the
@@ -87,6 +88,7 @@ type joinFlags struct {
 	image     string
 	skipHosts bool
 	backend   locallb.Backend
+	adopt     bool
 }
 
 func findCommand(root *cobra.Command, path ...string) (*cobra.Command, error) {
@@ -122,6 +124,7 @@ func extendJoin(root *cobra.Command, host Host) error {
 	fs.BoolVar(&lb.skipHosts, flagSkipEtcHosts, false, "Do not map the cluster endpoint's DNS name to the VIP in /etc/hosts (your resolver already does).")
 	lb.backend = locallb.DefaultBackend
 	fs.Var(&lb.backend, flagBackend, "The kernel mechanism of the node-local load balancer: ipvs, or nftables for kernels without IPVS and clusters whose kube-proxy runs in nftables mode.")
+	fs.BoolVar(&lb.adopt, flagAdoptSealos, false, fmt.Sprintf("Take over the load balancer sealos set up on this worker (its lvscare static pod %s in the static pod directory, its IPVS virtual server and VIP route): check it, remove sealos' manifest, wait for its lvscare to stop and record the virtual server as kubeadm's, so kubeadm reset removes it.", strings.Join(phases.SealosManifests, " or ")))
 
 	long, err := withPhaseInHelp(join.Long)
 	if err != nil {
@@ -164,9 +167,13 @@ func extendJoin(root *cobra.Command, host Host) error {
 		Use:   phases.LocalLBName + " [api-server-endpoint]",
 		Short: phases.LocalLBShort,
 		Long: phases.LocalLBShort + ".\n\nRun alone it is idempotent, and the way to change the master list of a joined worker: " +
-			"the cluster endpoint is then read from /etc/kubernetes/kubelet.conf, so no discovery token is needed.",
+			"the cluster endpoint is then read from /etc/kubernetes/kubelet.conf, so no discovery token is needed.\n\n" +
+			"On a worker that sealos set up (its lvscare static pod kube-sealos-lvscare.yaml and an IPVS virtual server at the VIP), " +
+			"add --" + flagAdoptSealos + " to take them over: kubeadm then owns them and kubeadm reset removes them.",
 		Example: "  kubeadm join phase locallb 10.103.97.2:6443 --token abcdef.0123456789abcdef \\\n" +
-			"    --discovery-token-ca-cert-hash sha256:... --master 10.103.97.200:6443,10.103.97.201:6443,10.103.97.202:6443",
+			"    --discovery-token-ca-cert-hash sha256:... --master 10.103.97.200:6443,10.103.97.201:6443,10.103.97.202:6443\n\n" +
+			"  # a joined worker that sealos set up\n" +
+			"  kubeadm join phase locallb 10.103.97.2:6443 --master 10.103.97.200:6443,10.103.97.201:6443,10.103.97.202:6443 --" + flagAdoptSealos,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			inv, err := prepareJoin(cmd, args, lb, host)
@@ -294,6 +301,7 @@ func resolveJoin(req joinRequest) (joinResolution, error) {
 		Image:        req.flags.image,
 		SkipEtcHosts: req.flags.skipHosts,
 		Backend:      req.flags.backend,
+		AdoptSealos:  req.flags.adopt,
 		ControlPlane: req.controlPlane,
 		DryRun:       req.dryRun,
 	}
@@ -387,6 +395,7 @@ func (res *joinResolution) fromConfig(req joinRequest, upstreamSkip []string) er
 			res.cfg.Image = o.Image
 		}
 		res.cfg.SkipEtcHosts = res.cfg.SkipEtcHosts || o.SkipEtcHosts
+		res.cfg.AdoptSealos = res.cfg.AdoptSealos || o.AdoptSealos
 		b, err := locallb.ParseBackend(o.Backend)
 		if err != nil {
 			return fmt.Errorf("%s: %s document: backend: %w", cfgPath, locallbconfig.Kind, err)
@@ -504,7 +513,7 @@ func isOurPhase(name string) bool { return name == phases.LocalLBName }
 // file holds our document, names the phase in skipPhases or joins a control
 // plane. Otherwise join is left to upstream alone.
 func involvesLocalLB(fs *pflag.FlagSet) bool {
-	for _, name := range []string{flagMaster, flagLvscareImage, flagSkipEtcHosts, flagBackend, flagControlPlane} {
+	for _, name := range []string{flagMaster, flagLvscareImage, flagSkipEtcHosts, flagBackend, flagAdoptSealos, flagControlPlane} {
 		if flagChanged(fs, name) {
 			return true
 		}

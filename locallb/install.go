@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/sealkube/kubeadm/internal/atomicfile"
@@ -29,6 +30,14 @@ type State struct {
 	// removes routes carrying RouteProtocol for the VIP either way, since
 	// only we add those.
 	Route bool `json:"route,omitempty"`
+	// Adopted says who set the virtual server up before kubeadm took it
+	// over (Installer.Adopt), e.g. "sealos (/etc/kubernetes/manifests/
+	// kube-sealos-lvscare.yaml)"; empty: kubeadm created it.
+	Adopted string `json:"adopted,omitempty"`
+	// AdoptedRoutes are host routes for the VIP that came with the adopted
+	// virtual server (sealos' `VIP via <node address> metric 50`); Cleanup
+	// removes exactly these.
+	AdoptedRoutes []HostRoute `json:"adoptedRoutes,omitempty"`
 }
 
 // BackendOrDefault is s.Backend, or DefaultBackend when the record has none.
@@ -89,6 +98,9 @@ type Installed struct {
 	prevVS *VirtualServer
 	// addedRoute: this run added the route for the VIP.
 	addedRoute bool
+	// adopted: this run took the virtual server over (Adopt) from
+	// someone else; Undo gives it back as it was.
+	adopted bool
 	// after is the record as Install left it.
 	after State
 }
@@ -103,7 +115,18 @@ type Installed struct {
 // and leaves what an earlier run set up as it was (a failed re-run keeps
 // the working load balancer); on success the returned Installed can revert
 // it later (a failed join).
-func (in Installer) Install(e Endpoints) (_ *Installed, err error) {
+func (in Installer) Install(e Endpoints) (*Installed, error) {
+	return in.Adopt(e, nil)
+}
+
+// Adopt is Install for a node where another installer (sealos) set up
+// the virtual server at e.VIP: with a non-nil a it accepts a virtual server
+// that has no record, rewrites it to e and records it (and a.Routes) as
+// kubeadm's, so that Cleanup removes it. The caller has checked that it is
+// that installer's and that its daemon has stopped. Undo restores the
+// virtual server's previous real servers and removes the record; the
+// adopted routes stay as they were. With a nil a it is Install.
+func (in Installer) Adopt(e Endpoints, a *Adoption) (_ *Installed, err error) {
 	if len(e.Masters) == 0 {
 		return nil, fmt.Errorf("%w: no masters given; pass at least one --master IP:port", ErrInvalidEndpoint)
 	}
@@ -122,10 +145,11 @@ func (in Installer) Install(e Endpoints) (_ *Installed, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if !found && exists {
-		return nil, fmt.Errorf("a %s virtual server %s already exists and kubeadm did not create it (no record in %s): remove it (%s) or choose another VIP", backend, e.VIP, in.statePath(), backend.RemoveHint(e.VIP))
+	if !found && exists && a == nil {
+		return nil, fmt.Errorf("a %s virtual server %s already exists and kubeadm did not create it (no record in %s): remove it (%s) or choose another VIP; "+
+			"if sealos set it up, run `kubeadm join phase locallb` with --adopt-sealos while sealos' lvscare manifest is still in /etc/kubernetes/manifests", backend, e.VIP, in.statePath(), backend.RemoveHint(e.VIP))
 	}
-	x := &Installed{in: in, vip: e.VIP, createdVS: !exists}
+	x := &Installed{in: in, vip: e.VIP, createdVS: !exists, adopted: a != nil && !found}
 	if found {
 		x.prevRecord = &prev
 	}
@@ -144,7 +168,18 @@ func (in Installer) Install(e Endpoints) (_ *Installed, err error) {
 		rec = prev
 		rec.Backend = backend
 	}
-	if !found || prev.Backend != backend {
+	adoptChanged := false
+	if a != nil {
+		if rec.Adopted == "" {
+			rec.Adopted, adoptChanged = a.From, true
+		}
+		for _, h := range a.Routes {
+			if !slices.Contains(rec.AdoptedRoutes, h) {
+				rec.AdoptedRoutes, adoptChanged = append(slices.Clone(rec.AdoptedRoutes), h), true
+			}
+		}
+	}
+	if !found || prev.Backend != backend || adoptChanged {
 		if err := in.writeState(rec); err != nil {
 			return nil, err
 		}
@@ -200,7 +235,7 @@ func (x *Installed) UndoSteps() (undone []string, err error) {
 	// A VIP this run set up has no route of ours from before it: the care
 	// daemon in route mode may have written one even when the join did not
 	// need it (another route covered the VIP), so that goes too.
-	if x.addedRoute || x.createdVS {
+	if x.addedRoute || x.createdVS || x.adopted {
 		if err := in.Routes.Remove(x.vip.Addr()); err != nil {
 			errs = append(errs, err)
 		} else if x.addedRoute {
@@ -275,6 +310,11 @@ func (in Installer) Cleanup() error {
 	}
 	if err := in.Routes.Remove(s.VIP.Addr()); err != nil {
 		errs = append(errs, err)
+	}
+	for _, h := range s.AdoptedRoutes {
+		if err := in.Routes.RemoveHostRoute(h); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if len(errs) > 0 {
 		// Keep the record so a later reset can try again.

@@ -34,6 +34,10 @@ func (f *fakeRoutes) Ensure(vip, via netip.Addr) (bool, error) {
 
 func (f *fakeRoutes) Remove(vip netip.Addr) error { delete(f.routes, vip); return nil }
 
+func (f *fakeRoutes) HostRoutes(netip.Addr) ([]locallb.HostRoute, error) { return nil, nil }
+
+func (f *fakeRoutes) RemoveHostRoute(locallb.HostRoute) error { return nil }
+
 func endpoints(t *testing.T, vip string, masters ...string) locallb.Endpoints {
 	t.Helper()
 	e, _, err := locallb.ParseEndpoints(vip, masters)

@@ -13,8 +13,11 @@ import (
 // Locally originated connections to the VIP reach IPVS only after the
 // kernel found a route for the VIP: IPVS hooks in after routing (LOCAL_OUT),
 // so with no covering route connect fails with "network is unreachable"
-// before IPVS sees the packet. Any covering route will do (a default route
-// usually exists). When none does, we add VIP/32 (or /128) on the device and
+// before IPVS sees the packet. A covering route (a default route usually
+// exists) will do when it leaves like the route to the first master: same
+// interface, same source address. When none covers the VIP, or the covering
+// one leaves otherwise (a node with several interfaces whose default route
+// is not the masters' link), we add VIP/32 (or /128) on the device and
 // with the source address the node uses towards the first master, marked
 // with our own route protocol so we recognise and remove exactly what we
 // added. We do not use a dummy link: that needs the dummy module, which
@@ -29,12 +32,21 @@ const (
 // RouteManager makes sure the node can route to the VIP. *Routes is the
 // netlink implementation.
 type RouteManager interface {
-	// Ensure adds a route for vip when no route covers it; added reports
-	// whether it wrote anything. via (a master) picks device and source.
+	// Ensure adds a route for vip when no route covers it, or when the
+	// covering route leaves through another interface or with another
+	// source address than the route to via (a master; a node with several
+	// interfaces); added reports whether it wrote anything. via picks the
+	// route's device and source.
 	Ensure(vip, via netip.Addr) (added bool, err error)
 	// Remove deletes the routes for vip that carry RouteProtocol, and
 	// nothing else. Absent is not an error.
 	Remove(vip netip.Addr) error
+	// HostRoutes lists vip's host routes that others wrote (not
+	// RouteProtocol), e.g. sealos' route mode's; adoption records them.
+	HostRoutes(vip netip.Addr) ([]HostRoute, error)
+	// RemoveHostRoute deletes exactly one such route. Absent is not an
+	// error.
+	RemoveHostRoute(HostRoute) error
 }
 
 // routeNetlink is the part of *netlink.Handle that Routes uses.
@@ -91,14 +103,29 @@ func (r *Routes) Ensure(vip, via netip.Addr) (bool, error) {
 	} else if len(mine) > 0 {
 		return false, nil
 	}
-	_, err := r.nl.RouteGet(net.IP(vip.AsSlice()))
+	cover, err := r.nl.RouteGet(net.IP(vip.AsSlice()))
 	switch {
+	case err == nil && len(cover) > 0 && cover[0].Type == unix.RTN_LOCAL:
+		return false, nil // the VIP is one of the node's addresses
+	case err == nil && !via.IsValid():
+		return false, nil // covered; nothing to compare it with
 	case err == nil:
-		return false, nil // covered by some route (e.g. the default route)
+		// Covered by some route (e.g. the default route). It will do when
+		// it leaves like the route to the master: the same interface and
+		// source address. On a node with several interfaces the default
+		// route may leave through another one, with a source address the
+		// masters cannot answer; then the VIP gets its own route, as the
+		// care daemon's route mode writes it.
+		toMaster, merr := r.nl.RouteGet(net.IP(via.AsSlice()))
+		if merr != nil || len(toMaster) == 0 || toMaster[0].LinkIndex == 0 {
+			return false, nil // the join reports an unreachable master itself
+		}
+		if len(cover) == 0 || (cover[0].LinkIndex == toMaster[0].LinkIndex && cover[0].Src.Equal(toMaster[0].Src)) {
+			return false, nil
+		}
 	case !errors.Is(err, unix.ENETUNREACH):
 		return false, fmt.Errorf("looking up the route to VIP %s: %w (an unreachable/prohibit route covering the VIP blocks it: remove that route or choose another VIP)", vip, err)
-	}
-	if !via.IsValid() {
+	case !via.IsValid():
 		return false, fmt.Errorf("no route covers VIP %s and no master address was given to route it like the masters", vip)
 	}
 	// Route the VIP like the master, so the masters' replies come back to a

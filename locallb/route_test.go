@@ -68,7 +68,13 @@ func TestRoutesEnsure(t *testing.T) {
 		wantAdded bool
 		wantErr   string
 	}{
-		{name: "covered by default route", get: map[string]netlink.Route{"10.103.97.2": {LinkIndex: 2}}, via: master},
+		{name: "covered by default route, master unknown", get: map[string]netlink.Route{"10.103.97.2": {LinkIndex: 2}}, via: master},
+		{name: "covered by the default route on the masters' link", get: map[string]netlink.Route{"10.103.97.2": toMaster, "192.168.0.10": toMaster}, via: master},
+		// Two interfaces, the default route on the other one: the VIP would
+		// leave there with a source the masters cannot answer.
+		{name: "covered by a default route on another link", get: map[string]netlink.Route{"10.103.97.2": {LinkIndex: 2, Src: net.ParseIP("172.16.0.5")}, "192.168.0.10": toMaster}, via: master, wantAdded: true},
+		{name: "covered on the masters' link with another source", get: map[string]netlink.Route{"10.103.97.2": {LinkIndex: 7, Src: net.ParseIP("192.168.0.99")}, "192.168.0.10": toMaster}, via: master, wantAdded: true},
+		{name: "the VIP is a local address", get: map[string]netlink.Route{"10.103.97.2": {LinkIndex: 1, Type: unix.RTN_LOCAL}, "192.168.0.10": toMaster}, via: master},
 		{name: "uncovered: copy master's device and source", get: map[string]netlink.Route{"192.168.0.10": toMaster}, via: master, wantAdded: true},
 		{name: "uncovered, master unreachable", get: nil, via: master, wantErr: "no route to master 192.168.0.10"},
 		{name: "uncovered, no master", get: nil, wantErr: "no master address was given"},

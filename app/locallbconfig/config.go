@@ -49,6 +49,10 @@ type Configuration struct {
 	SkipEtcHosts bool `json:"skipEtcHosts,omitempty"`
 	// Backend is the kernel mechanism: "ipvs" (default) or "nftables".
 	Backend string `json:"backend,omitempty"`
+	// AdoptSealos takes over the load balancer sealos set up on a worker
+	// (--adopt-sealos): its lvscare static pod, IPVS virtual server and
+	// VIP route become kubeadm's, removed by kubeadm reset.
+	AdoptSealos bool `json:"adoptSealos,omitempty"`
 	// Care configures the lvscare daemon of worker joins; unset fields keep
 	// its defaults.
 	Care *Care `json:"care,omitempty"`
@@ -115,6 +119,10 @@ skipEtcHosts: false
 # The kernel mechanism: ipvs (default) or nftables (for kernels without IPVS,
 # or clusters whose kube-proxy runs in nftables mode and flushes IPVS).
 backend: ipvs
+# Worker joins on a node sealos set up (its lvscare static pod
+# kube-sealos-lvscare.yaml, an IPVS virtual server at the VIP): true takes
+# them over (--adopt-sealos); without it the join refuses and says so.
+# adoptSealos: false
 # Worker joins: the lvscare static pod's health checks. Unset fields keep the
 # daemon's defaults (GET https://<master>/healthz every 1s, 400ms timeout,
 # every status below 400 healthy). Each is a public lvscare flag.

@@ -2,6 +2,7 @@ package fake
 
 import (
 	"net/netip"
+	"slices"
 	"sync"
 
 	"github.com/sealkube/kubeadm/locallb"
@@ -16,6 +17,38 @@ type Routes struct {
 
 	mu     sync.Mutex
 	routes map[netip.Addr]netip.Addr
+	// host are routes for VIPs that others wrote (AddHostRoute).
+	host []locallb.HostRoute
+}
+
+// AddHostRoute adds a route someone else wrote (sealos' route mode).
+func (r *Routes) AddHostRoute(h locallb.HostRoute) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !slices.Contains(r.host, h) {
+		r.host = append(r.host, h)
+	}
+}
+
+// HostRoutes lists the others' routes for vip.
+func (r *Routes) HostRoutes(vip netip.Addr) ([]locallb.HostRoute, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []locallb.HostRoute
+	for _, h := range r.host {
+		if h.Dst.Addr() == vip {
+			out = append(out, h)
+		}
+	}
+	return out, nil
+}
+
+// RemoveHostRoute deletes exactly h; absent is not an error.
+func (r *Routes) RemoveHostRoute(h locallb.HostRoute) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.host = slices.DeleteFunc(r.host, func(x locallb.HostRoute) bool { return x == h })
+	return nil
 }
 
 var _ locallb.RouteManager = (*Routes)(nil)

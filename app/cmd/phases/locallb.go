@@ -64,7 +64,11 @@ type LocalLBConfig struct {
 	// resolved as upstream does; it is checked against the cluster's
 	// subnets. The zero value skips the check.
 	Advertise subnets.Address
-	DryRun    bool
+	// AdoptSealos takes over the load balancer sealos set up on this node
+	// (--adopt-sealos): its lvscare static pod, IPVS virtual server and
+	// VIP route (adopt.go).
+	AdoptSealos bool
+	DryRun      bool
 }
 
 // Kernel is the node's load-balancing kernel state: the balancer (IPVS or
@@ -126,6 +130,10 @@ type Node struct {
 	// daemon that brings it back (one without a health endpoint, e.g. the
 	// public lvscare image); 0 is DefaultCareQuiet.
 	CareQuiet time.Duration
+	// CommandRunning reports whether a process runs exactly this command
+	// line: how a take-over of sealos' load balancer knows that its lvscare
+	// (which has no health endpoint) has stopped. Nil: never waits.
+	CommandRunning func(argv []string) bool
 }
 
 const (
@@ -180,6 +188,7 @@ func DefaultNode(out io.Writer, clusterEndpoint func(netip.AddrPort) (string, er
 		OpenKernel:        OpenKernel,
 		ClusterEndpoint:   clusterEndpoint,
 		CareRunning:       CareHealthAnswers,
+		CommandRunning:    CommandRunning,
 	}
 }
 
@@ -292,6 +301,9 @@ func RunLocalLB(cfg LocalLBConfig, node Node) (*Changes, error) {
 		return nil, nil
 	}
 	if len(cfg.Masters) == 0 {
+		if cfg.AdoptSealos {
+			return nil, fmt.Errorf("--%s needs the masters the load balancer balances over: pass them with --master (masters in the %s document), e.g. the --rs addresses in sealos' lvscare manifest %s", FlagAdoptSealos, documentKind, filepath.Join(node.ManifestDir, SealosManifests[0]))
+		}
 		klog.V(1).Info("[locallb] no masters configured: nothing to do")
 		return nil, nil
 	}
@@ -314,7 +326,14 @@ func RunLocalLB(cfg LocalLBConfig, node Node) (*Changes, error) {
 		return nil, err
 	}
 	manifestPath := filepath.Join(node.ManifestDir, manifests.FileName)
+	sealos, err := checkSealos(cfg, node, e)
+	if err != nil {
+		return nil, fmt.Errorf("node-local load balancer: %w", err)
+	}
 	if cfg.DryRun {
+		if sealos != nil {
+			dryRunSealos(node, e, sealos)
+		}
 		dryRun(cfg, node, e, manifestPath, manifest)
 		return nil, nil
 	}
@@ -324,7 +343,7 @@ func RunLocalLB(cfg LocalLBConfig, node Node) (*Changes, error) {
 		return nil, fmt.Errorf("node-local load balancer: %w", err)
 	}
 	c := &Changes{node: node, kernel: k, vip: e.VIP, manifestPath: manifestPath}
-	if err := c.apply(cfg, e, podOpts); err != nil {
+	if err := c.apply(cfg, e, podOpts, sealos); err != nil {
 		undone, uerr := c.Undo()
 		c.Close()
 		if len(undone) > 0 {
@@ -379,9 +398,17 @@ func joinAddrs(as []netip.AddrPort) string {
 	return strings.Join(s, ", ")
 }
 
-func (c *Changes) apply(cfg LocalLBConfig, e locallb.Endpoints, podOpts manifests.Options) error {
+func (c *Changes) apply(cfg LocalLBConfig, e locallb.Endpoints, podOpts manifests.Options, sealos *sealosPod) error {
 	n := c.node
-	lb, err := n.installer(c.kernel).Install(e)
+	var adoption *locallb.Adoption
+	if sealos != nil {
+		a, err := c.takeOverSealos(e, sealos)
+		if err != nil {
+			return fmt.Errorf("node-local load balancer: %w", err)
+		}
+		adoption = a
+	}
+	lb, err := n.installer(c.kernel).Adopt(e, adoption)
 	if err != nil {
 		return fmt.Errorf("node-local load balancer: %w", err)
 	}
@@ -675,19 +702,9 @@ func (c *Changes) undoHosts(name string, prev *netip.Addr) undoStep {
 // watches it for CareQuiet and, should it come back, records it again.
 func (c *Changes) undoKernel() ([]string, error) {
 	n := c.node
-	if c.createdManifest && n.CareRunning != nil {
-		timeout := n.CareStopTimeout
-		if timeout <= 0 {
-			timeout = DefaultCareStopTimeout
-		}
-		deadline := time.Now().Add(timeout)
-		for n.CareRunning() {
-			if time.Now().After(deadline) {
-				return nil, fmt.Errorf("the lvscare pod still runs %s after its manifest %s was removed (%s answers), so the %s virtual server %s and its record %s stay: stop the pod (crictl pods --name kube-lvscare; crictl stopp POD-ID), then run `kubeadm reset`",
-					timeout, c.manifestPath, CareHealthAddress, c.kernel.Backend.Title(), c.vip, n.statePath())
-			}
-			time.Sleep(min(100*time.Millisecond, timeout/10+time.Millisecond))
-		}
+	if c.createdManifest && n.CareRunning != nil && !n.waitStopped(n.CareRunning) {
+		return nil, fmt.Errorf("the lvscare pod still runs %s after its manifest %s was removed (%s answers), so the %s virtual server %s and its record %s stay: stop the pod (crictl pods --name kube-lvscare; crictl stopp POD-ID), then run `kubeadm reset`",
+			n.careStopTimeout(), c.manifestPath, CareHealthAddress, c.kernel.Backend.Title(), c.vip, n.statePath())
 	}
 	undone, err := c.lb.UndoSteps()
 	if err != nil || !c.lb.CreatedVirtualServer() {
@@ -710,4 +727,26 @@ func (c *Changes) undoKernel() ([]string, error) {
 		}
 	}
 	return undone, nil
+}
+
+func (n Node) careStopTimeout() time.Duration {
+	if n.CareStopTimeout <= 0 {
+		return DefaultCareStopTimeout
+	}
+	return n.CareStopTimeout
+}
+
+// waitStopped polls running until it reports false, for at most
+// CareStopTimeout (the kubelet noticing a removed manifest and the pod's
+// grace period); it reports whether it stopped.
+func (n Node) waitStopped(running func() bool) bool {
+	timeout := n.careStopTimeout()
+	deadline := time.Now().Add(timeout)
+	for running() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(min(100*time.Millisecond, timeout/10+time.Millisecond))
+	}
+	return true
 }

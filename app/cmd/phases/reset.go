@@ -31,6 +31,9 @@ func ResetLocalLB(node Node, dryRun bool) error {
 		if st.Route {
 			what += fmt.Sprintf(" and its route (proto %d)", locallb.RouteProtocol)
 		}
+		if len(st.AdoptedRoutes) > 0 {
+			what += fmt.Sprintf(" and the route %s that came with it from %s", hostRoutesString(st.AdoptedRoutes), st.Adopted)
+		}
 		if dryRun {
 			node.printf("Would remove %s, recorded in %s", what, node.statePath())
 		} else if k, err := node.OpenKernel(st.BackendOrDefault()); err != nil {
