@@ -136,6 +136,16 @@ func (h *harness) fault(run int, name string) error {
 		}
 		h.oneBack = append(h.oneBack, oneBack{first: first, late: late})
 		h.logf("all down, one back: first success through the VIP %s after m0's /readyz; %d failed requests later than 1 s after it", first.Round(time.Millisecond), late)
+		var err error
+		if first < 0 || first > time.Second || late > 0 {
+			err = fmt.Errorf("first success %s after m0's /readyz (want ≤ 1s), %d failed requests later than 1 s after it (want 0): the care daemon kept dead masters in rotation", first, late)
+		}
+		h.check(fmt.Sprintf("run %d: all masters down, one back: served within 1 s of its /readyz, nothing refused after", run), err)
+	}
+	if name == faultGraceful && w.failed > 0 {
+		h.check(fmt.Sprintf("run %d: graceful restarts: no failed request (fresh client)", run), fmt.Errorf("%d of %d requests failed (first: %s): the care daemon did not drain a terminating apiserver within its shutdown delay", w.failed, w.total, w.firstErr))
+	} else if name == faultGraceful {
+		h.check(fmt.Sprintf("run %d: graceful restarts: no failed request (fresh client)", run), nil)
 	}
 	if h.persist != nil {
 		ps := h.persist.since(start)
@@ -144,6 +154,20 @@ func (h *harness) fault(run int, name string) error {
 		pw.recovery = recovery(ps, start)
 		h.pfaults[name] = append(h.pfaults[name], pw)
 		h.logf("fault %-30s run %d: persistent client %d/%d requests failed, recovered %s after the fault began (first error: %s)", name, run, pw.failed, pw.total, pw.recovery.Round(time.Millisecond), tail(pw.firstErr, 160))
+		switch name {
+		case faultHolderFreeze, faultHolderCut, faultHolderKill:
+			var err error
+			if pw.recovery < 0 || pw.recovery > h.o.maxPersistentRecovery {
+				err = fmt.Errorf("it recovered %s after the fault began, want ≤ %s (issue 11: the care daemon ends a dead master's connections)", pw.recovery, h.o.maxPersistentRecovery)
+			}
+			h.check(fmt.Sprintf("run %d: the persistent client recovers quickly after %q", run, name), err)
+		case faultGraceful:
+			var err error
+			if pw.failed > 0 {
+				err = fmt.Errorf("%d of %d requests failed (first: %s)", pw.failed, pw.total, pw.firstErr)
+			}
+			h.check(fmt.Sprintf("run %d: graceful restarts: no failed request (persistent client)", run), err)
+		}
 	}
 	h.faults[name] = append(h.faults[name], w)
 	h.logf("fault %-30s run %d (at %s): %d/%d requests failed, window %s (first error: %s)", name, run, start.UTC().Format("15:04:05.000"), w.failed, w.total, w.span.Round(time.Millisecond), tail(w.firstErr, 160))

@@ -28,6 +28,10 @@ type options struct {
 	// master last: longer than its 10 s request timeout.
 	longFaultFor time.Duration
 	settle       time.Duration
+	// maxPersistentRecovery bounds the persistent client's recovery after
+	// its master dies: detection (interval × fall + timeout = 2.4 s at the
+	// daemon's defaults) plus slack for a busy CI machine.
+	maxPersistentRecovery time.Duration
 }
 
 // harness is one end-to-end run: what it created, in creation order.
@@ -97,6 +101,7 @@ func runMain(args []string) error {
 	fs.DurationVar(&o.reqTimeout, "request-timeout", 500*time.Millisecond, "the worker client's per-request timeout")
 	fs.DurationVar(&o.faultFor, "fault-duration", 6*time.Second, "how long a fault (freeze, link down) lasts before it is undone")
 	fs.DurationVar(&o.longFaultFor, "long-fault-duration", 12*time.Second, "how long the faults on the persistent client's master last")
+	fs.DurationVar(&o.maxPersistentRecovery, "max-persistent-recovery", 5*time.Second, "fail when the persistent client needs longer than this to recover after its master dies")
 	fs.DurationVar(&o.settle, "settle", 4*time.Second, "observation time after a fault is applied or undone")
 	if err := fs.Parse(args); err != nil {
 		return err
