@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -20,7 +19,6 @@ import (
 
 	"github.com/sealkube/kubeadm/app/cmd/phases"
 	"github.com/sealkube/kubeadm/care"
-	"github.com/sealkube/kubeadm/internal/testenv"
 	"github.com/sealkube/kubeadm/locallb"
 )
 
@@ -35,49 +33,12 @@ const multiNICScenarioEnv = "SEALKUBE_TEST_MULTINIC_SCENARIO"
 // and the care daemon must restore that route when it is deleted. nftables
 // backend, in a network namespace of the test's own.
 func TestIntegrationJoinMultiNICOnHost(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test: skipped under -short")
-	}
-	if os.Geteuid() != 0 {
-		testenv.Unavailable(t, "needs root for a private network namespace: run `make unit` as root")
-	}
-	unshare, err := exec.LookPath("unshare")
-	if err != nil {
-		testenv.Unavailable(t, "needs unshare(1) from util-linux for a private network namespace")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, unshare, "--net", os.Args[0], "-test.run", "^TestJoinMultiNICScenario$", "-test.v")
-	cmd.Env = append(os.Environ(), multiNICScenarioEnv+"=1")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err = cmd.Run()
-	t.Logf("scenario in a private network namespace:\n%s", out.String())
-	if err != nil {
-		t.Fatalf("scenario failed: %v", err)
-	}
-	if strings.Contains(out.String(), "--- SKIP") {
-		testenv.Unavailable(t, "scenario skipped (see its output above)")
-	}
+	runScenarioInPrivateNetns(t, "^TestJoinMultiNICScenario$", multiNICScenarioEnv)
 }
 
 // TestJoinMultiNICScenario is the child of TestIntegrationJoinMultiNICOnHost.
 func TestJoinMultiNICScenario(t *testing.T) {
-	if os.Getenv(multiNICScenarioEnv) != "1" {
-		t.Skip("runs only as the child of TestIntegrationJoinMultiNICOnHost")
-	}
-	if probe, err := locallb.NewNFTables(locallb.NFTablesOptions{}); err != nil {
-		testenv.Unavailable(t, "this kernel has no usable nf_tables: %v", err)
-	} else {
-		probe.Close()
-	}
-	lo, err := netlink.LinkByName("lo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := netlink.LinkSetUp(lo); err != nil {
-		t.Fatal(err)
-	}
+	nftScenarioChild(t, multiNICScenarioEnv, "TestIntegrationJoinMultiNICOnHost")
 	multiNICScenario(t, locallb.BackendNFTables)
 }
 

@@ -36,6 +36,14 @@ const nftScenarioEnv = "SEALKUBE_TEST_NFT_JOIN_SCENARIO"
 // reset removes it. Everything happens in a network namespace of the test's
 // own; the node's files are temporary paths.
 func TestIntegrationJoinNFTablesOnHost(t *testing.T) {
+	runScenarioInPrivateNetns(t, "^TestJoinNFTablesScenario$", nftScenarioEnv)
+}
+
+// runScenarioInPrivateNetns runs the test binary's scenario test (run is
+// its -test.run pattern) as a child in a network namespace of its own
+// (unshare --net), marked by env=1, and fails or skips as the child did.
+func runScenarioInPrivateNetns(t *testing.T, run, env string) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("integration test: skipped under -short")
 	}
@@ -48,8 +56,8 @@ func TestIntegrationJoinNFTablesOnHost(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, unshare, "--net", os.Args[0], "-test.run", "^TestJoinNFTablesScenario$", "-test.v")
-	cmd.Env = append(os.Environ(), nftScenarioEnv+"=1")
+	cmd := exec.CommandContext(ctx, unshare, "--net", os.Args[0], "-test.run", run, "-test.v")
+	cmd.Env = append(os.Environ(), env+"=1")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err = cmd.Run()
@@ -62,10 +70,13 @@ func TestIntegrationJoinNFTablesOnHost(t *testing.T) {
 	}
 }
 
-// TestJoinNFTablesScenario is the child of TestIntegrationJoinNFTablesOnHost.
-func TestJoinNFTablesScenario(t *testing.T) {
-	if os.Getenv(nftScenarioEnv) != "1" {
-		t.Skip("runs only as the child of TestIntegrationJoinNFTablesOnHost")
+// nftScenarioChild is the start of a scenario child: it runs only under
+// env=1 (as the child of parent), needs nf_tables, and brings lo up in its
+// fresh namespace.
+func nftScenarioChild(t *testing.T, env, parent string) {
+	t.Helper()
+	if os.Getenv(env) != "1" {
+		t.Skip("runs only as the child of " + parent)
 	}
 	if probe, err := locallb.NewNFTables(locallb.NFTablesOptions{}); err != nil {
 		testenv.Unavailable(t, "this kernel has no usable nf_tables: %v", err)
@@ -79,6 +90,11 @@ func TestJoinNFTablesScenario(t *testing.T) {
 	if err := netlink.LinkSetUp(lo); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestJoinNFTablesScenario is the child of TestIntegrationJoinNFTablesOnHost.
+func TestJoinNFTablesScenario(t *testing.T) {
+	nftScenarioChild(t, nftScenarioEnv, "TestIntegrationJoinNFTablesOnHost")
 
 	// The master: a TCP server in a namespace of its own behind a veth.
 	master := newNamespacedServer(t, "lbn0", "10.251.7.1/24", "10.251.7.2/24", "10.251.7.2:6443")
