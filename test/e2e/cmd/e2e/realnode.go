@@ -23,6 +23,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
+	kubeadmconstants "k8s.io/kubernetes/cmd/kubeadm/app/constants"
 )
 
 // The real worker: containerd (Debian's) and a kubelet built from the
@@ -36,10 +37,11 @@ const (
 	lvscarePodName   = "kube-lvscare-w" // the static pod's mirror pod: <name>-<node>
 	lvscareHealth    = "http://127.0.0.1:10296/healthz"
 	lvscareMetrics   = "http://127.0.0.1:10296/metrics"
-	// pauseImage is the sandbox image kubeadm v1.36 names (constants.PauseVersion),
-	// built here from test/e2e/cmd/pause.
-	pauseImage = "registry.k8s.io/pause:3.10.2"
 )
+
+// pauseImage is the sandbox image kubeadm names, built here from
+// test/e2e/cmd/pause (hack/e2e-build.sh images).
+var pauseImage = "registry.k8s.io/pause:" + kubeadmconstants.PauseVersion
 
 // workerHolderArgs give the real worker what a host has and the others do
 // not need: its own /var/log (pod logs), an empty /run (containerd's state,
