@@ -49,9 +49,13 @@ race: ## Go tests of the concurrent packages under the race detector (cgo; needs
 	@command -v gcc >/dev/null || { echo "make race: the race detector needs cgo and gcc is missing: apt-get install gcc libc6-dev" >&2; exit 1; }
 	CGO_ENABLED=1 $(GO) test -race -trimpath -ldflags "$(LDFLAGS)" $(RACE_PKGS)
 
+# Loaded in the VM on top of hack/vm's defaults (it has no modprobe): the IPVS
+# schedulers the compatibility suite's command lines ask for (care/compat_integration_test.go).
+VM_TEST_MODULES ?= ip_vs_wrr,ip_vs_wlc,ip_vs_sh
+
 .PHONY: vm-test
 vm-test: ## Real-kernel (IPVS) integration tests in a qemu VM; installs qemu and a Debian kernel if missing.
-	VM_TEST_LDFLAGS="$(LDFLAGS)" hack/vm-test.sh
+	VM_TEST_LDFLAGS="$(LDFLAGS)" hack/vm-test.sh --modules $(VM_TEST_MODULES)
 
 .PHONY: lvscare
 lvscare: ## Build the care daemon: _output/bin/lvscare.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -18,7 +19,12 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if code, ok := compatChildMain(); ok {
+		os.Exit(code) // started by the compatibility suite on the kernel
+	}
+	goleak.VerifyTestMain(m)
+}
 
 const waitLimit = 10 * time.Second
 
