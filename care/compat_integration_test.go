@@ -445,12 +445,6 @@ func compatRefusal(cfg Config, backend locallb.Backend) []string {
 	switch {
 	case backend == locallb.BackendNFTables && cfg.Scheduler != "rr":
 		return []string{"--scheduler " + cfg.Scheduler, "--backend nftables", "round-robin only", "--backend ipvs"}
-	case cfg.Route.Own && !cfg.Route.Toward.IsValid() && !slices.ContainsFunc(cfg.RealServers, func(rs netip.AddrPort) bool { return !rs.Addr().IsLoopback() }):
-		// The docs' echo servers on 127.0.0.1 in route mode: no interface
-		// leads to a loopback master, so there is no VIP route to write.
-		// The daemon logs that and retries; --run-once fails on it.
-		// (Public lvscare writes no route when lvscare.node.ip is unknown.)
-		return []string{"is a loopback address", "give --ip an address of the interface to use"}
 	}
 	return nil
 }

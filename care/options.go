@@ -496,6 +496,12 @@ func (o *Options) validateMode(cfg *Config, fail func(string, ...any), note func
 				}
 			}
 		}
+		if !cfg.Route.Toward.IsValid() && len(cfg.RealServers) > 0 && !slices.ContainsFunc(cfg.RealServers, func(rs netip.AddrPort) bool { return !rs.Addr().IsLoopback() }) {
+			// No interface leads to a loopback master: there is no VIP
+			// route to own. Public lvscare writes none either.
+			cfg.Route = RouteConfig{}
+			note("route mode: every --rs is a loopback address, so no interface leads to the masters; not managing a VIP route (give --ip to route the VIP on an interface)")
+		}
 	case ModeNone:
 		linkOnly()
 		if o.TargetIP != "" {

@@ -132,7 +132,9 @@ func TestCommandRunOnceEndToEnd(t *testing.T) {
 	cmd := newCommand("e2e", &out, &out, func(s string) string { return env[s] }, opts, func(ctx context.Context, c Config) error {
 		return k.Main(ctx, c, "e2e", &out)
 	})
-	cmd.SetArgs([]string{"care", "--run-once", "--vs", vip.String(), "--rs", master.String(), "--scheduler", "wlc",
+	// The master listens on loopback, which no interface leads to: --ip
+	// names where the route goes (without it route mode owns none).
+	cmd.SetArgs([]string{"care", "--run-once", "--vs", vip.String(), "--rs", master.String(), "--ip", master.Addr().String(), "--scheduler", "wlc",
 		"--health-req-method", "POST", "--health-req-body", "ping", "--health-req-headers", `X-Probe=1,"Accept=a,b"`, "--health-timeout", "5s"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatalf("care --run-once: %v\n%s", err, out.String())
