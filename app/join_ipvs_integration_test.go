@@ -28,36 +28,11 @@ import (
 // left. It changes the real node (IPVS, routes, /etc/kubernetes,
 // /var/lib/kubeadm-locallb), so it runs only inside the VM of hack/vm-test.sh.
 func TestIntegrationJoinPhaseAndResetOnIPVS(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test: skipped under -short")
-	}
-	if os.Getenv("VMTEST") != "1" {
-		t.Skip("changes the node's IPVS, routes and /etc/kubernetes: runs only in the test VM; run with: make vm-test")
-	}
-	if _, err := os.Stat("/proc/net/ip_vs"); err != nil {
-		t.Fatalf("inside the test VM but the kernel has no IPVS: %v", err)
-	}
+	requireIPVSVM(t, "IPVS, routes and /etc/kubernetes")
 
 	// A link towards the masters, so the node has a route to them as a
 	// worker would. Only addresses on this link are used; nothing answers.
-	link := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "lbj0"}, PeerName: "lbj0p"}
-	if err := netlink.LinkAdd(link); err != nil {
-		t.Fatalf("adding veth: %v", err)
-	}
-	t.Cleanup(func() { _ = netlink.LinkDel(link) })
-	addr, _ := netlink.ParseAddr("10.250.5.1/24")
-	if err := netlink.AddrAdd(link, addr); err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range []string{"lbj0", "lbj0p"} {
-		l, err := netlink.LinkByName(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := netlink.LinkSetUp(l); err != nil {
-			t.Fatal(err)
-		}
-	}
+	vethUp(t, "lbj0", "10.250.5.1/24")
 
 	vip := netip.MustParseAddrPort("10.250.0.100:6443")
 	m1, m2, m3 := netip.MustParseAddrPort("10.250.5.2:6443"), netip.MustParseAddrPort("10.250.5.3:6443"), netip.MustParseAddrPort("10.250.5.4:6443")
@@ -177,4 +152,48 @@ func ourRoutes(t *testing.T) int {
 		}
 	}
 	return n
+}
+
+// requireIPVSVM skips outside the test VM of hack/vm-test.sh (the test
+// changes the real node: what lists what) and fails inside it when the
+// kernel has no IPVS.
+func requireIPVSVM(t *testing.T, what string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: skipped under -short")
+	}
+	if os.Getenv("VMTEST") != "1" {
+		t.Skip("changes the node's " + what + ": runs only in the test VM; run with: make vm-test")
+	}
+	if _, err := os.Stat("/proc/net/ip_vs"); err != nil {
+		t.Fatalf("inside the test VM but the kernel has no IPVS: %v", err)
+	}
+}
+
+// vethUp adds the veth pair name/name+"p" with cidr on name, brings both up
+// and deletes the pair when the test ends.
+func vethUp(t *testing.T, name, cidr string) *netlink.Veth {
+	t.Helper()
+	link := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: name}, PeerName: name + "p"}
+	if err := netlink.LinkAdd(link); err != nil {
+		t.Fatalf("adding veth: %v", err)
+	}
+	t.Cleanup(func() { _ = netlink.LinkDel(link) })
+	addr, err := netlink.ParseAddr(cidr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := netlink.AddrAdd(link, addr); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{name, name + "p"} {
+		l, err := netlink.LinkByName(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := netlink.LinkSetUp(l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return link
 }

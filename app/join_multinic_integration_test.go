@@ -5,19 +5,13 @@ import (
 	"context"
 	"io"
 	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
 	"github.com/vishvananda/netlink"
 
-	kubeadmcmd "k8s.io/kubernetes/cmd/kubeadm/app/cmd"
-
-	"github.com/sealkube/kubeadm/app/cmd/phases"
 	"github.com/sealkube/kubeadm/care"
 	"github.com/sealkube/kubeadm/locallb"
 )
@@ -45,12 +39,7 @@ func TestJoinMultiNICScenario(t *testing.T) {
 // TestIntegrationJoinMultiNICOnIPVS is the same scenario with the IPVS
 // backend, in the test VM (it changes the VM's default route).
 func TestIntegrationJoinMultiNICOnIPVS(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test: skipped under -short")
-	}
-	if os.Getenv("VMTEST") != "1" {
-		t.Skip("changes the node's IPVS and default route: runs only in the test VM; run with: make vm-test")
-	}
+	requireIPVSVM(t, "IPVS and default route")
 	multiNICScenario(t, locallb.BackendIPVS)
 }
 
@@ -105,34 +94,8 @@ func multiNICScenario(t *testing.T, backend locallb.Backend) {
 		t.Fatalf("before the join the VIP should follow the default route via lbw0, goes via %q", dev)
 	}
 
-	dir := t.TempDir()
 	var out bytes.Buffer
-	node := phases.DefaultNode(&out, nil)
-	node.ManifestDir = filepath.Join(dir, "manifests")
-	node.HostsPath = filepath.Join(dir, "hosts")
-	node.StatePath = filepath.Join(dir, "state.json")
-	node.ModulesLoadPath = filepath.Join(dir, "modules-load.conf")
-	node.KubeletKubeconfig = filepath.Join(dir, "kubelet.conf")
-	node.ClusterNetworking = func(string) (phases.Networking, error) {
-		return phases.Networking{ServiceSubnet: "10.96.0.0/16"}, nil
-	}
-	host := Host{Node: node, TempDir: dir}
-	root := kubeadmcmd.NewKubeadmCommand(strings.NewReader(""), &out, &out)
-	reset, _, _ := root.Find([]string{"reset"})
-	reset.RunE = func(*cobra.Command, []string) error { return nil } // upstream's reset would clean the real /etc/kubernetes
-	if err := extendJoin(root, host); err != nil {
-		t.Fatal(err)
-	}
-	if err := extendReset(root, host); err != nil {
-		t.Fatal(err)
-	}
-	run := func(args ...string) {
-		t.Helper()
-		root.SetArgs(args)
-		if err := root.Execute(); err != nil {
-			t.Fatalf("kubeadm %s: %v\n%s", strings.Join(args, " "), err, out.String())
-		}
-	}
+	_, run := scenarioKubeadm(t, &out)
 
 	run("join", "phase", "locallb", vip, "--master", master, "--locallb-backend", string(backend), "--skip-etc-hosts")
 	t.Logf("join phase locallb:\n%s", out.String())

@@ -99,36 +99,8 @@ func TestJoinNFTablesScenario(t *testing.T) {
 	// The master: a TCP server in a namespace of its own behind a veth.
 	master := newNamespacedServer(t, "lbn0", "10.251.7.1/24", "10.251.7.2/24", "10.251.7.2:6443")
 
-	dir := t.TempDir()
 	var out bytes.Buffer
-	node := phases.DefaultNode(&out, nil)
-	node.ManifestDir = filepath.Join(dir, "manifests")
-	node.HostsPath = filepath.Join(dir, "hosts")
-	node.StatePath = filepath.Join(dir, "state.json")
-	node.ModulesLoadPath = filepath.Join(dir, "modules-load.conf")
-	node.KubeletKubeconfig = filepath.Join(dir, "kubelet.conf")
-	// The master is a TCP greeter, not an apiserver with a kubeadm-config.
-	node.ClusterNetworking = func(string) (phases.Networking, error) {
-		return phases.Networking{ServiceSubnet: "10.96.0.0/16"}, nil
-	}
-	host := Host{Node: node, TempDir: dir}
-
-	root := kubeadmcmd.NewKubeadmCommand(strings.NewReader(""), &out, &out)
-	reset, _, _ := root.Find([]string{"reset"})
-	reset.RunE = func(*cobra.Command, []string) error { return nil } // upstream's reset would clean the real /etc/kubernetes
-	if err := extendJoin(root, host); err != nil {
-		t.Fatal(err)
-	}
-	if err := extendReset(root, host); err != nil {
-		t.Fatal(err)
-	}
-	run := func(args ...string) {
-		t.Helper()
-		root.SetArgs(args)
-		if err := root.Execute(); err != nil {
-			t.Fatalf("kubeadm %s: %v\n%s", strings.Join(args, " "), err, out.String())
-		}
-	}
+	node, run := scenarioKubeadm(t, &out)
 
 	run("join", "phase", "locallb", "10.251.0.100:6443", "--master", master, "--locallb-backend", "nftables", "--skip-etc-hosts")
 	t.Logf("join phase locallb:\n%s", out.String())
@@ -261,4 +233,40 @@ func greeting(t *testing.T, addr string) string {
 		t.Fatalf("reading from %s: %v", addr, err)
 	}
 	return string(b)
+}
+
+// scenarioKubeadm is our command tree on a node whose files are under a
+// temporary directory (the kernel is the real one of the current netns),
+// with upstream's reset stubbed out; run executes kubeadm with args and
+// fails the test on an error. The masters are TCP servers, not apiservers:
+// the cluster's subnets are given.
+func scenarioKubeadm(t *testing.T, out *bytes.Buffer) (node phases.Node, run func(args ...string)) {
+	t.Helper()
+	dir := t.TempDir()
+	node = phases.DefaultNode(out, nil)
+	node.ManifestDir = filepath.Join(dir, "manifests")
+	node.HostsPath = filepath.Join(dir, "hosts")
+	node.StatePath = filepath.Join(dir, "state.json")
+	node.ModulesLoadPath = filepath.Join(dir, "modules-load.conf")
+	node.KubeletKubeconfig = filepath.Join(dir, "kubelet.conf")
+	node.ClusterNetworking = func(string) (phases.Networking, error) {
+		return phases.Networking{ServiceSubnet: "10.96.0.0/16"}, nil
+	}
+	host := Host{Node: node, TempDir: dir}
+	root := kubeadmcmd.NewKubeadmCommand(strings.NewReader(""), out, out)
+	reset, _, _ := root.Find([]string{"reset"})
+	reset.RunE = func(*cobra.Command, []string) error { return nil } // upstream's reset would clean the real /etc/kubernetes
+	if err := extendJoin(root, host); err != nil {
+		t.Fatal(err)
+	}
+	if err := extendReset(root, host); err != nil {
+		t.Fatal(err)
+	}
+	return node, func(args ...string) {
+		t.Helper()
+		root.SetArgs(args)
+		if err := root.Execute(); err != nil {
+			t.Fatalf("kubeadm %s: %v\n%s", strings.Join(args, " "), err, out.String())
+		}
+	}
 }

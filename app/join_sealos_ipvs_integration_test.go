@@ -29,34 +29,9 @@ import (
 // over, and `kubeadm reset --force` must then leave nothing behind. It
 // changes the real node, so it runs only inside the VM of hack/vm-test.sh.
 func TestIntegrationJoinAdoptsSealosOnIPVS(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test: skipped under -short")
-	}
-	if os.Getenv("VMTEST") != "1" {
-		t.Skip("changes the node's IPVS, routes, /etc/hosts and /etc/kubernetes: runs only in the test VM; run with: make vm-test")
-	}
-	if _, err := os.Stat("/proc/net/ip_vs"); err != nil {
-		t.Fatalf("inside the test VM but the kernel has no IPVS: %v", err)
-	}
-	link := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "lbs0"}, PeerName: "lbs0p"}
-	if err := netlink.LinkAdd(link); err != nil {
-		t.Fatalf("adding veth: %v", err)
-	}
-	t.Cleanup(func() { _ = netlink.LinkDel(link) })
+	requireIPVSVM(t, "IPVS, routes, /etc/hosts and /etc/kubernetes")
 	const nodeIP = "10.250.6.1"
-	addr, _ := netlink.ParseAddr(nodeIP + "/24")
-	if err := netlink.AddrAdd(link, addr); err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range []string{"lbs0", "lbs0p"} {
-		l, err := netlink.LinkByName(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := netlink.LinkSetUp(l); err != nil {
-			t.Fatal(err)
-		}
-	}
+	vethUp(t, "lbs0", nodeIP+"/24")
 
 	vip := netip.MustParseAddrPort("10.250.0.110:6443")
 	m1, m2, m3 := netip.MustParseAddrPort("10.250.6.2:6443"), netip.MustParseAddrPort("10.250.6.3:6443"), netip.MustParseAddrPort("10.250.6.4:6443")
