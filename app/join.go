@@ -465,6 +465,7 @@ func prepareJoin(cmd *cobra.Command, args []string, lb joinFlags, host Host) (*j
 	// master, before anything changes) and the lvscare image; the image
 	// reads it through the VIP only when the check did not.
 	var read *phases.Networking
+	noCredentials := false
 	if inv.node.ClusterNetworking == nil {
 		inner := clusterNetworking(fs, flagString(fs, flagConfig), inv.cfg.VIP, inv.node.KubeletKubeconfig, host.TempDir)
 		inv.node.ClusterNetworking = func(via string) (phases.Networking, error) {
@@ -472,6 +473,7 @@ func prepareJoin(cmd *cobra.Command, args []string, lb joinFlags, host Host) (*j
 			if err == nil {
 				read = &n
 			}
+			noCredentials = errors.Is(err, phases.ErrNoClusterCredentials)
 			return n, err
 		}
 	}
@@ -481,8 +483,11 @@ func prepareJoin(cmd *cobra.Command, args []string, lb joinFlags, host Host) (*j
 		if inv.node.ImageRepository == nil {
 			kubeletConf := inv.node.KubeletKubeconfig
 			inv.node.ImageRepository = func(vip netip.AddrPort) (string, error) {
-				if read != nil {
+				switch {
+				case read != nil:
 					return read.ImageRepository, nil
+				case noCredentials: // discovery through the VIP would fail the same way
+					return "", phases.ErrNoClusterCredentials
 				}
 				return d.imageRepository(vip, kubeletConf)
 			}

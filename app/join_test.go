@@ -768,3 +768,28 @@ func TestResolveJoin(t *testing.T) {
 		})
 	}
 }
+
+// Without a token, discovery file or kubelet.conf the subnet read says so,
+// and the image's read does not then try discovery through the VIP (it
+// would fail the same way, with upstream's validation text).
+func TestJoinWithoutCredentialsReadsNothing(t *testing.T) {
+	f := newFakeJoin(t)
+	join, _, err := f.root.Find([]string{"join"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := join.ParseFlags([]string{seedVIP, "--master", "10.103.97.200:6443"}); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := prepareJoin(join, join.Flags().Args(), joinFlags{}, Host{Node: phases.Node{}, TempDir: t.TempDir()})
+	defer inv.cleanup()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := inv.node.ClusterNetworking("10.103.97.200:6443"); !errors.Is(err, phases.ErrNoClusterCredentials) {
+		t.Fatalf("subnet read: %v, want ErrNoClusterCredentials", err)
+	}
+	if _, err := inv.node.ImageRepository(netip.MustParseAddrPort(seedVIP)); !errors.Is(err, phases.ErrNoClusterCredentials) {
+		t.Fatalf("imageRepository read: %v, want ErrNoClusterCredentials without trying discovery", err)
+	}
+}
