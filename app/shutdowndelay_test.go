@@ -40,8 +40,8 @@ func TestAPIServerShutdownDelay(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "--shutdown-delay-duration=" + care.APIServerShutdownDelay().String()
-	if want != "--shutdown-delay-duration=4s" {
-		t.Errorf("default %s, README says 4s: update README (What differs from upstream) and care/README", want)
+	if want != "--shutdown-delay-duration=14s" {
+		t.Errorf("default %s, README says 14s: update README (What differs from upstream) and care/README", want)
 	}
 	for _, tc := range []struct{ name, config, want string }{
 		{"v1beta4 default", initConfigV1beta4, want},
