@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -224,5 +225,86 @@ func TestLegacyConfigInitDryRunKubeProxy(t *testing.T) {
 		if !strings.Contains(conf, want) {
 			t.Errorf("kube-proxy config.conf lacks %q:\n%s", want, conf)
 		}
+	}
+}
+
+// TestLegacyConfigJoin: a worker's 2019-style v1beta1 JoinConfiguration with
+// our document reaches the locallb phase and upstream as v1beta4 (without
+// our document); the seeds' master join with --experimental-control-plane
+// is a control-plane join.
+func TestLegacyConfigJoin(t *testing.T) {
+	legacyWorker := `apiVersion: kubeadm.k8s.io/v1beta1
+kind: JoinConfiguration
+discovery:
+  bootstrapToken:
+    apiServerEndpoint: 10.103.97.2:6443
+    token: abcdef.0123456789abcdef
+    unsafeSkipCAVerification: true
+  timeout: 5m0s
+nodeRegistration:
+  kubeletExtraArgs:
+    node-ip: 10.103.97.10
+---
+apiVersion: locallb.sealkube.io/v1alpha1
+kind: LocalLoadBalancerConfiguration
+masters: [10.103.97.200:6443, 10.103.97.201:6443, 10.103.97.202:6443]
+`
+	extend := func(t *testing.T, f *fakeJoin) *bytes.Buffer {
+		t.Helper()
+		var errOut bytes.Buffer
+		host := Host{Node: f.node, TempDir: t.TempDir()}
+		if err := extendLegacyConfig(f.root, f.out, &errOut, host); err != nil {
+			t.Fatal(err)
+		}
+		if err := extendLegacyFlags(f.root, &errOut); err != nil {
+			t.Fatal(err)
+		}
+		return &errOut
+	}
+
+	f := newFakeJoin(t)
+	errOut := extend(t, f)
+	cfg := writeConfig(t, legacyWorker)
+	if err := f.run("join", "--config", cfg); err != nil {
+		t.Fatalf("%v\n%s\n%s", err, f.out, errOut)
+	}
+	vs, _, _ := f.balancer.Get(netip.MustParseAddrPort(seedVIP))
+	if len(vs.RealServers) != 3 {
+		t.Errorf("masters from the document did not reach the balancer: %+v", vs)
+	}
+	upstream := documents(t, f.upstreamCfg)
+	jc, ok := upstream["JoinConfiguration"]
+	if !ok || jc["apiVersion"] != "kubeadm.k8s.io/v1beta4" || len(upstream) != 1 {
+		t.Fatalf("upstream was given:\n%s", f.upstreamCfg)
+	}
+	if got := locallbconfig.String(jc, "timeouts", "discovery"); got != "5m0s" {
+		t.Errorf("timeouts.discovery %q in\n%s", got, f.upstreamCfg)
+	}
+	if _, err := os.Stat(f.upstreamPath); !os.IsNotExist(err) {
+		t.Errorf("the converted copy %s outlived the command: %v", f.upstreamPath, err)
+	}
+	if p, _ := findPath(t, f.root, "kubeadm join").Flags().GetString("config"); p != cfg {
+		t.Errorf("--config is %q after the command, want %q back", p, cfg)
+	}
+	for _, want := range []string{"uses kubeadm.k8s.io/v1beta1", "JoinConfiguration discovery.timeout: moved to timeouts.discovery", "JoinConfiguration nodeRegistration.kubeletExtraArgs: changed from a map"} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("warning lacks %q:\n%s", want, errOut)
+		}
+	}
+
+	f = newFakeJoin(t)
+	errOut = extend(t, f)
+	var controlPlane bool
+	f.upstreamHook = func() { controlPlane, _ = findPath(t, f.root, "kubeadm join").Flags().GetBool("control-plane") }
+	args := []string{"join", "10.103.97.200:6443", "--token", "abcdef.0123456789abcdef", "--discovery-token-unsafe-skip-ca-verification",
+		"--experimental-control-plane", "--certificate-key", "f8902e114ef118304e561c3ecd4d0b543adc226b7a07f675f56564185ffe0c07"}
+	if err := f.run(args...); err != nil {
+		t.Fatalf("%v\n%s", err, f.out)
+	}
+	if !controlPlane || f.touched(t) || !strings.Contains(f.out.String(), "[locallb] Skipping: this node joins as a control-plane node") {
+		t.Errorf("--experimental-control-plane: upstream saw control-plane=%v, node touched=%v:\n%s", controlPlane, f.touched(t), f.out)
+	}
+	if errOut.String() != "Flag --experimental-control-plane has been deprecated, use --control-plane instead\n" {
+		t.Errorf("notice %q", errOut)
 	}
 }
