@@ -85,35 +85,26 @@ func aliasLegacyFlags(c *cobra.Command, aliases []legacyFlag, errOut io.Writer) 
 	})
 }
 
-// wrapRun runs before ahead of c's RunE or Run and its returned func after
-// it; a command without either is left alone.
+// wrapRun runs before ahead of c's RunE or Run (made a RunE) and its
+// returned func after it; a command without either is left alone.
 func wrapRun(c *cobra.Command, before func(cmd *cobra.Command) (after func(), err error)) {
-	switch {
-	case c.RunE != nil:
-		inner := c.RunE
-		c.RunE = func(cmd *cobra.Command, args []string) error {
-			after, err := before(cmd)
-			if after != nil {
-				defer after()
-			}
-			if err != nil {
-				return err
-			}
-			return inner(cmd, args)
-		}
-	case c.Run != nil:
-		inner := c.Run
+	inner := c.RunE
+	if inner == nil && c.Run != nil {
+		run := c.Run
+		inner = func(cmd *cobra.Command, args []string) error { run(cmd, args); return nil }
 		c.Run = nil
-		c.RunE = func(cmd *cobra.Command, args []string) error {
-			after, err := before(cmd)
-			if after != nil {
-				defer after()
-			}
-			if err != nil {
-				return err
-			}
-			inner(cmd, args)
-			return nil
+	}
+	if inner == nil {
+		return
+	}
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		after, err := before(cmd)
+		if after != nil {
+			defer after()
 		}
+		if err != nil {
+			return err
+		}
+		return inner(cmd, args)
 	}
 }

@@ -8,18 +8,14 @@
 package legacyconfig
 
 import (
-	"bufio"
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"sort"
 	"strings"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
+
+	"github.com/sealkube/kubeadm/internal/yamldocs"
 )
 
 const (
@@ -71,24 +67,17 @@ func (r Result) Others() []Document {
 func isKubeadm(apiVersion string) bool { return strings.HasPrefix(apiVersion, Group+"/") }
 
 func join(docs []Document) []byte {
-	var b bytes.Buffer
+	raws := make([][]byte, len(docs))
 	for i, d := range docs {
-		if i > 0 {
-			b.WriteString("---\n")
-		}
-		b.Write(d.Raw)
-		if !bytes.HasSuffix(d.Raw, []byte("\n")) {
-			b.WriteByte('\n')
-		}
+		raws[i] = d.Raw
 	}
-	return b.Bytes()
+	return yamldocs.Join(raws...)
 }
 
 // Convert converts the legacy kubeadm documents of data. The error lists
 // every field that cannot be carried, with its value and what to do.
 func Convert(data []byte) (Result, error) {
 	var res Result
-	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
 	c := &converter{}
 	var timeout any
 	var timeoutFrom string
@@ -98,21 +87,12 @@ func Convert(data []byte) (Result, error) {
 		m     map[string]any
 	}
 	var converted []pending
-	for {
-		raw, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return res, fmt.Errorf("reading the YAML documents: %w", err)
-		}
-		if len(bytes.TrimSpace(raw)) == 0 {
-			continue
-		}
-		var tm metav1.TypeMeta
-		if err := yaml.Unmarshal(raw, &tm); err != nil {
-			return res, fmt.Errorf("a document is not valid YAML: %w", err)
-		}
+	docs, err := yamldocs.Split(data)
+	if err != nil {
+		return res, err
+	}
+	for _, d := range docs {
+		tm, raw := d.TypeMeta, d.Raw
 		if !IsLegacy(tm.APIVersion) {
 			res.Documents = append(res.Documents, Document{APIVersion: tm.APIVersion, Kind: tm.Kind, Raw: raw})
 			continue
