@@ -103,33 +103,31 @@ func printLegacyNotes(w io.Writer, path string, res legacyconfig.Result, suggest
 	}
 }
 
-// extendMigrate converts legacy files for `kubeadm config migrate`.
-// Upstream's migrate keeps only kubeadm kinds (and refuses documents it
-// does not know, like ours); for a legacy file, whose old version upstream
-// refuses anyway, the documents of other groups (the runbooks'
-// KubeProxyConfiguration, our LocalLoadBalancerConfiguration) are appended
-// to its output unchanged, so the migrated file still configures what the
-// old one did.
+// extendMigrate converts legacy files for `kubeadm config migrate` and
+// writes legacyconfig.MigratedFile of upstream's output: upstream's migrate
+// keeps only kubeadm kinds (and refuses documents it does not know, like
+// ours), so for a legacy file, whose old version upstream refuses anyway,
+// the documents of other groups (the runbooks' KubeProxyConfiguration, our
+// LocalLoadBalancerConfiguration) follow unchanged, and the timeouts its
+// migrate zeroes are repaired. Other files are upstream's migrate alone.
 func extendMigrate(c *cobra.Command, out, errOut io.Writer, host Host) {
 	inner := c.RunE
 	c.RunE = func(cmd *cobra.Command, args []string) error {
 		inv := &joinInvocation{}
 		defer inv.cleanup()
 		res, err := convertConfigFlag(cmd, flagOldConfig, inv, errOut, host, true)
-		if err != nil || res == nil || len(res.Others()) == 0 {
-			if err != nil {
-				return err
-			}
+		if err != nil {
+			return err
+		}
+		if res == nil {
 			return inner(cmd, args)
 		}
 		newFlag := cmd.Flags().Lookup(flagNewConfig)
 		target := newFlag.Value.String()
-		if target == "" {
-			// Upstream prints to stdout; have it write a private file that
-			// is printed with the other documents.
-			if err := inv.useFilteredCopy(newFlag, "migrated.yaml", nil, host); err != nil {
-				return err
-			}
+		// Upstream writes to --new-config or stdout; have it write a
+		// private file that is repaired and completed.
+		if err := inv.useFilteredCopy(newFlag, "migrated.yaml", nil, host); err != nil {
+			return err
 		}
 		if err := inner(cmd, args); err != nil {
 			return err
@@ -139,8 +137,10 @@ func extendMigrate(c *cobra.Command, out, errOut io.Writer, host Host) {
 		if err != nil {
 			return fmt.Errorf("reading the migrated configuration %s: %w", written, err)
 		}
-		all := append([]legacyconfig.Document{{Raw: data}}, res.Others()...)
-		merged := legacyconfig.Result{Documents: all}.Bytes()
+		merged, err := legacyconfig.MigratedFile(data, *res)
+		if err != nil {
+			return err
+		}
 		if target == "" {
 			_, err = out.Write(merged)
 			return err

@@ -107,6 +107,9 @@ func TestLegacyConfigMigrateSeeds(t *testing.T) {
 		if !ok || locallbconfig.String(kp, "mode") != "ipvs" || !slices.Equal(locallbconfig.StringSlice(kp, "ipvs", "excludeCIDRs"), []string{"10.103.97.2/32"}) {
 			t.Errorf("the KubeProxyConfiguration (mode ipvs, excludeCIDRs 10.103.97.2/32) did not survive:\n%s", out)
 		}
+		if ic, ok := docs["InitConfiguration"]; ok && locallbconfig.String(ic, "timeouts", "controlPlaneComponentHealthCheck") == "0s" {
+			t.Errorf("migrate wrote a 0s control-plane health check timeout:\n%s", out)
+		}
 		// What migrate wrote is a current file: upstream reads it without
 		// our conversion (validate would refuse v1beta1).
 		migrated := writeConfig(t, out)
