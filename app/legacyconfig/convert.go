@@ -15,6 +15,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/sealkube/kubeadm/app/locallbconfig"
 	"github.com/sealkube/kubeadm/internal/yamldocs"
 )
 
@@ -138,13 +139,13 @@ func Convert(data []byte) (Result, error) {
 		var carriers []string
 		for _, kind := range []string{"InitConfiguration", "JoinConfiguration"} {
 			if m, ok := initOrJoin[kind]; ok {
-				setPath(m, timeout, "timeouts", "controlPlaneComponentHealthCheck")
+				locallbconfig.Set(m, timeout, "timeouts", "controlPlaneComponentHealthCheck")
 				carriers = append(carriers, kind)
 			}
 		}
 		if len(carriers) == 0 {
 			m := map[string]any{"apiVersion": Target, "kind": "InitConfiguration"}
-			setPath(m, timeout, "timeouts", "controlPlaneComponentHealthCheck")
+			locallbconfig.Set(m, timeout, "timeouts", "controlPlaneComponentHealthCheck")
 			converted = append(converted, pending{index: len(res.Documents), m: m})
 			res.Documents = append(res.Documents, Document{APIVersion: Target, Kind: "InitConfiguration"})
 			carriers = append(carriers, "InitConfiguration (added)")
@@ -436,7 +437,7 @@ func (c *converter) joinCfg(in map[string]any) map[string]any {
 				"file": c.object(o, "file", func(f map[string]any) handlers { return keep(f, "kubeConfigPath") }),
 				"timeout": func(path string, v any) {
 					if v != nil {
-						setPath(out, v, "timeouts", "discovery")
+						locallbconfig.Set(out, v, "timeouts", "discovery")
 						c.notef(path, "moved to timeouts.discovery (value %v)", v)
 					}
 				},
@@ -455,17 +456,4 @@ func (c *converter) joinCfg(in map[string]any) map[string]any {
 		},
 	})
 	return out
-}
-
-// setPath sets m[path...] = v, creating objects on the way.
-func setPath(m map[string]any, v any, path ...string) {
-	for _, k := range path[:len(path)-1] {
-		sub, ok := m[k].(map[string]any)
-		if !ok {
-			sub = map[string]any{}
-			m[k] = sub
-		}
-		m = sub
-	}
-	m[path[len(path)-1]] = v
 }

@@ -289,7 +289,10 @@ func SetStringSlice(m map[string]any, list []string, path ...string) {
 }
 
 // SetString sets a string at path, creating maps on the way.
-func SetString(m map[string]any, value string, path ...string) {
+func SetString(m map[string]any, value string, path ...string) { Set(m, value, path...) }
+
+// Set sets value at path, creating maps on the way.
+func Set(m map[string]any, value any, path ...string) {
 	cur := m
 	for _, p := range path[:len(path)-1] {
 		next, ok := cur[p].(map[string]any)
