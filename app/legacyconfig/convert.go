@@ -8,6 +8,7 @@
 package legacyconfig
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -191,7 +192,19 @@ func (c *converter) notef(path, format string, args ...any) {
 }
 
 func (c *converter) errorf(path string, value any, format string, args ...any) {
-	c.errs = append(c.errs, fmt.Sprintf("%s: %v: %s", c.where(path), value, fmt.Sprintf(format, args...)))
+	c.errs = append(c.errs, fmt.Sprintf("%s: %s: %s", c.where(path), show(value), fmt.Sprintf(format, args...)))
+}
+
+// show is a value as the user would write it: scalars bare, objects and
+// lists as compact JSON.
+func show(v any) string {
+	switch v.(type) {
+	case map[string]any, []any:
+		if b, err := json.Marshal(v); err == nil {
+			return string(b)
+		}
+	}
+	return fmt.Sprint(v)
 }
 
 // walk walks object v at path: each handler gets the value of its key;
@@ -297,7 +310,7 @@ func (c *converter) extraArgs(out map[string]any, key string) func(string, any) 
 		}
 		if len(list) > 0 {
 			out[key] = list
-			c.notef(path, "changed from a map to a list of {name, value} (%d flags)", len(list))
+			c.notef(path, "changed from a map to a list of {name, value} (%s)", plural(len(list), "flag"))
 		}
 	}
 }
@@ -456,4 +469,11 @@ func (c *converter) joinCfg(in map[string]any) map[string]any {
 		},
 	})
 	return out
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
