@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func readTar(t *testing.T, r io.Reader) (map[string][]byte, map[string]*tar.Header) {
@@ -161,5 +162,93 @@ func TestWriteArchiveErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+// A tree beside the binary: files, symlinks and directories land in name
+// order with fixed owner and time, so two builds give the same bytes; a
+// root user gets no second passwd line; effective capabilities set the bit.
+func TestWriteArchiveTree(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "kube-proxy")
+	if err := os.WriteFile(bin, []byte("proxy"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tree := filepath.Join(dir, "rootfs")
+	if err := os.MkdirAll(filepath.Join(tree, "usr/sbin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(tree, "usr/sbin/xtables-nft-multi"), []byte("xt"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("xtables-nft-multi", filepath.Join(tree, "usr/sbin/iptables")); err != nil {
+		t.Fatal(err)
+	}
+	o := Options{Binary: bin, Path: "/usr/local/bin/kube-proxy", Image: "registry.k8s.io/kube-proxy:v1.36.3", Arch: "amd64",
+		User: "0:0", FileCaps: []string{"net_bind_service"}, FileCapsEffective: true, Dir: tree, Created: 1}
+	var sums []string
+	for i := 0; i < 2; i++ {
+		out := filepath.Join(dir, "img.tar")
+		if err := WriteArchive(out, o); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sums = append(sums, digestOf(b))
+		if i == 1 {
+			break
+		}
+		// The tree's own times must not leak into the image.
+		if err := os.Chtimes(filepath.Join(tree, "usr/sbin/xtables-nft-multi"), time.Unix(99, 0), time.Unix(99, 0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if sums[0] != sums[1] {
+		t.Errorf("two builds of the same tree differ: %s, %s", sums[0], sums[1])
+	}
+	f, err := os.Open(filepath.Join(dir, "img.tar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	files, _ := readTar(t, f)
+	var man struct{ Layers []descriptor }
+	var index struct{ Manifests []descriptor }
+	if err := json.Unmarshal(files["index.json"], &index); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(files["blobs/sha256/"+strings.TrimPrefix(index.Manifests[0].Digest, "sha256:")], &man); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(files["blobs/sha256/"+strings.TrimPrefix(man.Layers[0].Digest, "sha256:")]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lfiles, lheaders := readTar(t, zr)
+	if h := lheaders["usr/sbin/iptables"]; h == nil || h.Typeflag != tar.TypeSymlink || h.Linkname != "xtables-nft-multi" {
+		t.Errorf("usr/sbin/iptables = %+v, want a symlink to xtables-nft-multi", h)
+	}
+	if string(lfiles["usr/sbin/xtables-nft-multi"]) != "xt" || lheaders["usr/sbin/xtables-nft-multi"].ModTime.Unix() != 1 {
+		t.Errorf("usr/sbin/xtables-nft-multi = %+v", lheaders["usr/sbin/xtables-nft-multi"])
+	}
+	if strings.Contains(string(lfiles["etc/passwd"]), "nonroot") {
+		t.Errorf("a root image's /etc/passwd names a non-root user:\n%s", lfiles["etc/passwd"])
+	}
+	xattr := lheaders["usr/local/bin/kube-proxy"].PAXRecords["SCHILY.xattr.security.capability"]
+	if magic := binary.LittleEndian.Uint32([]byte(xattr[0:4])); magic != 0x02000001 {
+		t.Errorf("xattr magic %#x, want revision 2 with the effective bit", magic)
+	}
+
+	// A tree that repeats a file the image writes itself is refused.
+	if err := os.MkdirAll(filepath.Join(tree, "etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(tree, "etc/passwd"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteArchive(filepath.Join(dir, "img.tar"), o); err == nil || !strings.Contains(err.Error(), "etc/passwd") {
+		t.Errorf("a tree with etc/passwd: err = %v, want one naming etc/passwd", err)
 	}
 }

@@ -1,7 +1,9 @@
-// Command ociimage writes a single-binary container image as an archive that
+// Command ociimage writes a one-layer container image as an archive that
 // both `ctr -n k8s.io images import` (OCI layout: oci-layout, index.json,
 // blobs/) and `docker load` (manifest.json) accept, without a container
-// daemon. It exists to build the lvscare image offline (hack/build-image.sh).
+// daemon: a binary, optionally with a tree of files beside it (-dir). It builds
+// the lvscare image (hack/build-image.sh) and the offline package's images
+// (hack/bundle.sh) offline.
 package main
 
 import (
@@ -20,6 +22,8 @@ func main() {
 	fs.StringVar(&o.Arch, "arch", "amd64", "GOARCH of the binary")
 	fs.StringVar(&o.User, "user", "65532:65532", "numeric uid:gid the container runs as")
 	caps := fs.String("file-caps", "net_admin", "comma-separated capabilities given to the binary as permitted file capabilities (empty: none)")
+	fs.BoolVar(&o.FileCapsEffective, "file-caps-effective", false, "also set the effective bit of the file capabilities (for binaries that do not raise them themselves)")
+	fs.StringVar(&o.Dir, "dir", "", "a root filesystem tree to add to the layer (tools and libraries the binary execs)")
 	fs.Int64Var(&o.Created, "created", 0, "image creation time in Unix seconds (default: SOURCE_DATE_EPOCH or 0), for reproducible archives")
 	out := fs.String("out", "", "archive to write")
 	_ = fs.Parse(os.Args[1:])
