@@ -252,3 +252,53 @@ func TestWriteArchiveTree(t *testing.T) {
 		t.Errorf("a tree with etc/passwd: err = %v, want one naming etc/passwd", err)
 	}
 }
+
+// Merging two images gives one archive naming both, each blob once.
+func TestMerge(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bin")
+	if err := os.WriteFile(bin, []byte("same binary"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var ins []string
+	for _, img := range []string{"registry.k8s.io/a:1", "registry.k8s.io/b:2"} {
+		out := filepath.Join(dir, strings.ReplaceAll(img, "/", "_")+".tar")
+		if err := WriteArchive(out, Options{Binary: bin, Path: "/bin/x", Image: img, Arch: "amd64", User: "0:0", Created: 1}); err != nil {
+			t.Fatal(err)
+		}
+		ins = append(ins, out)
+	}
+	out := filepath.Join(dir, "all.tar")
+	if err := Merge(out, ins, 1); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	files, _ := readTar(t, f)
+	var index struct {
+		Manifests []descriptor `json:"manifests"`
+	}
+	if err := json.Unmarshal(files["index.json"], &index); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, m := range index.Manifests {
+		names = append(names, m.Annotations["io.containerd.image.name"])
+		if _, ok := files["blobs/sha256/"+strings.TrimPrefix(m.Digest, "sha256:")]; !ok {
+			t.Errorf("manifest %s of %s is missing", m.Digest, m.Annotations["io.containerd.image.name"])
+		}
+	}
+	if strings.Join(names, ",") != "registry.k8s.io/a:1,registry.k8s.io/b:2" {
+		t.Errorf("merged images = %v", names)
+	}
+	var docker []struct{ RepoTags []string }
+	if err := json.Unmarshal(files["manifest.json"], &docker); err != nil || len(docker) != 2 {
+		t.Errorf("manifest.json = %s (%v), want 2 entries", files["manifest.json"], err)
+	}
+	if err := Merge(out, []string{filepath.Join(dir, "nope.tar")}, 1); err == nil || !strings.Contains(err.Error(), "nope.tar") {
+		t.Errorf("a missing input: err = %v, want one naming it", err)
+	}
+}

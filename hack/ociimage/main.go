@@ -14,6 +14,11 @@ import (
 )
 
 func main() {
+	// ociimage merge -out all.tar a.tar b.tar …: one archive with every image.
+	if len(os.Args) > 1 && os.Args[1] == "merge" {
+		mergeMain(os.Args[2:])
+		return
+	}
 	var o Options
 	fs := flag.NewFlagSet("ociimage", flag.ExitOnError)
 	fs.StringVar(&o.Binary, "binary", "", "static binary to put in the image")
@@ -31,12 +36,7 @@ func main() {
 		o.FileCaps = strings.Split(*caps, ",")
 	}
 	if o.Created == 0 {
-		if s := os.Getenv("SOURCE_DATE_EPOCH"); s != "" {
-			if _, err := fmt.Sscan(s, &o.Created); err != nil {
-				fmt.Fprintf(os.Stderr, "ociimage: SOURCE_DATE_EPOCH %q is not Unix seconds\n", s)
-				os.Exit(2)
-			}
-		}
+		o.Created = sourceDateEpoch()
 	}
 	if o.Binary == "" || o.Image == "" || *out == "" {
 		fmt.Fprintln(os.Stderr, "ociimage: -binary, -image and -out are required, e.g. -binary _output/lvscare -image ghcr.io/sealkube/lvscare:v0.1.0 -out _output/lvscare.tar")
@@ -44,6 +44,36 @@ func main() {
 	}
 	if err := WriteArchive(*out, o); err != nil {
 		fmt.Fprintln(os.Stderr, "ociimage:", err)
+		os.Exit(1)
+	}
+}
+
+// sourceDateEpoch is SOURCE_DATE_EPOCH, or 0 when it is unset.
+func sourceDateEpoch() int64 {
+	var t int64
+	if s := os.Getenv("SOURCE_DATE_EPOCH"); s != "" {
+		if _, err := fmt.Sscan(s, &t); err != nil {
+			fmt.Fprintf(os.Stderr, "ociimage: SOURCE_DATE_EPOCH %q is not Unix seconds\n", s)
+			os.Exit(2)
+		}
+	}
+	return t
+}
+
+func mergeMain(args []string) {
+	fs := flag.NewFlagSet("ociimage merge", flag.ExitOnError)
+	out := fs.String("out", "", "archive to write")
+	created := fs.Int64("created", 0, "time of the archive's entries in Unix seconds (default: SOURCE_DATE_EPOCH or 0)")
+	_ = fs.Parse(args)
+	if *out == "" || fs.NArg() == 0 {
+		fmt.Fprintln(os.Stderr, "ociimage merge: -out and at least one archive are required, e.g. ociimage merge -out images.tar pause.tar etcd.tar")
+		os.Exit(2)
+	}
+	if *created == 0 {
+		*created = sourceDateEpoch()
+	}
+	if err := Merge(*out, fs.Args(), *created); err != nil {
+		fmt.Fprintln(os.Stderr, "ociimage merge:", err)
 		os.Exit(1)
 	}
 }
