@@ -53,7 +53,10 @@ done
 for f in bin/kubeadm bin/kubelet bin/kubectl bin/crictl images/images.tar images/images.list conf/kubelet.service conf/10-kubeadm.conf conf/containerd.toml; do
   [[ -f $PKG/$f ]] || die "the package at $PKG lacks $f: unpack the whole tarball again"
 done
-if systemd_host; then cgroup_driver=systemd systemd_cgroup=true; else cgroup_driver=cgroupfs systemd_cgroup=false; fi
+if systemd_host; then systemd_cgroup=true; else systemd_cgroup=false; fi
+# CAP_SYS_RESOURCE (bit 24) in our effective set: containerd may lower OOM scores.
+capeff=$(awk '/^CapEff/ {print $2}' /proc/self/status)
+if (( (16#$capeff >> 24) & 1 )); then restrict_oom=false; else restrict_oom=true; fi
 
 # changed SRC DST MODE: install SRC as DST unless it is already identical.
 changed() {
@@ -74,7 +77,7 @@ printf 'runtime-endpoint: unix://%s\nimage-endpoint: unix://%s\n' "$SOCK" "$SOCK
 changed "$tmp/crictl.yaml" /etc/crictl.yaml 0644 && say "wrote /etc/crictl.yaml" || true
 
 # 3. containerd's configuration.
-sed -e "s|@PAUSE_IMAGE@|$PAUSE_IMAGE|" -e "s|@SYSTEMD_CGROUP@|$systemd_cgroup|" "$PKG/conf/containerd.toml" >"$tmp/containerd.toml"
+sed -e "s|@PAUSE_IMAGE@|$PAUSE_IMAGE|" -e "s|@SYSTEMD_CGROUP@|$systemd_cgroup|" -e "s|@RESTRICT_OOM@|$restrict_oom|" "$PKG/conf/containerd.toml" >"$tmp/containerd.toml"
 containerd_changed=false
 cfg=/etc/containerd/config.toml
 if ! cmp -s "$tmp/containerd.toml" "$cfg"; then
