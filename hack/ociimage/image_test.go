@@ -36,6 +36,24 @@ func readTar(t *testing.T, r io.Reader) (map[string][]byte, map[string]*tar.Head
 	}
 }
 
+// archiveIndex reads the archive at p: its files and index.json's manifests.
+func archiveIndex(t *testing.T, p string) (map[string][]byte, []descriptor) {
+	t.Helper()
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	files, _ := readTar(t, f)
+	var index struct {
+		Manifests []descriptor `json:"manifests"`
+	}
+	if err := json.Unmarshal(files["index.json"], &index); err != nil {
+		t.Fatalf("index.json = %s (%v)", files["index.json"], err)
+	}
+	return files, index.Manifests
+}
+
 func digestOf(b []byte) string {
 	s := sha256.Sum256(b)
 	return "sha256:" + hex.EncodeToString(s[:])
@@ -208,18 +226,9 @@ func TestWriteArchiveTree(t *testing.T) {
 	if sums[0] != sums[1] {
 		t.Errorf("two builds of the same tree differ: %s, %s", sums[0], sums[1])
 	}
-	f, err := os.Open(filepath.Join(dir, "img.tar"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	files, _ := readTar(t, f)
+	files, manifests := archiveIndex(t, filepath.Join(dir, "img.tar"))
 	var man struct{ Layers []descriptor }
-	var index struct{ Manifests []descriptor }
-	if err := json.Unmarshal(files["index.json"], &index); err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(files["blobs/sha256/"+strings.TrimPrefix(index.Manifests[0].Digest, "sha256:")], &man); err != nil {
+	if err := json.Unmarshal(files["blobs/sha256/"+strings.TrimPrefix(manifests[0].Digest, "sha256:")], &man); err != nil {
 		t.Fatal(err)
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(files["blobs/sha256/"+strings.TrimPrefix(man.Layers[0].Digest, "sha256:")]))
@@ -272,20 +281,9 @@ func TestMerge(t *testing.T) {
 	if err := Merge(out, ins, 1); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	files, _ := readTar(t, f)
-	var index struct {
-		Manifests []descriptor `json:"manifests"`
-	}
-	if err := json.Unmarshal(files["index.json"], &index); err != nil {
-		t.Fatal(err)
-	}
+	files, manifests := archiveIndex(t, out)
 	var names []string
-	for _, m := range index.Manifests {
+	for _, m := range manifests {
 		names = append(names, m.Annotations["io.containerd.image.name"])
 		if _, ok := files["blobs/sha256/"+strings.TrimPrefix(m.Digest, "sha256:")]; !ok {
 			t.Errorf("manifest %s of %s is missing", m.Digest, m.Annotations["io.containerd.image.name"])
