@@ -73,13 +73,13 @@ mkdir -p "$OUT/images" "$OUT/tools"
 step "Kubernetes binaries and the pause image (hack/e2e-build.sh, module test/e2e)"
 hack/e2e-build.sh kube-apiserver kube-controller-manager kube-scheduler kube-proxy kubelet kubectl etcd-server images
 
-# tool NAME PKG@VERSION: a Go command at a pinned version, from the Go module proxy.
+# tool NAME PKG@VERSION [LDFLAGS]: a Go command at a pinned version, from the Go module proxy.
 tool() {
   local bin=$OUT/tools/$1-${2##*@}
   if [[ ! -x $bin ]]; then
     local t=$SECONDS gobin
     gobin=$(mktemp -d)
-    GOBIN=$gobin CGO_ENABLED=0 GOOS=linux GOARCH=$ARCH GOFLAGS=-mod=mod go install -trimpath -ldflags "-s -w" "$2"
+    GOBIN=$gobin CGO_ENABLED=0 GOOS=linux GOARCH=$ARCH GOFLAGS=-mod=mod go install -trimpath -ldflags "-s -w ${3:-}" "$2"
     mv "$gobin/$1" "$bin" && rmdir "$gobin"
     echo "bundle: built $bin in $((SECONDS - t))s" >&2
   fi
@@ -89,7 +89,7 @@ mapfile -t IMAGES < <("$KUBEADM" config images list --kubernetes-version "$KUBE_
 COREDNS_VERSION=$(printf '%s\n' "${IMAGES[@]}" | sed -n 's|.*/coredns/coredns:||p')
 [[ -n $COREDNS_VERSION ]] || die "kubeadm config images list names no coredns image: ${IMAGES[*]}"
 step "crictl $CRICTL_VERSION and coredns $COREDNS_VERSION (go install from the module proxy)"
-CRICTL=$(tool crictl "sigs.k8s.io/cri-tools/cmd/crictl@$CRICTL_VERSION")
+CRICTL=$(tool crictl "sigs.k8s.io/cri-tools/cmd/crictl@$CRICTL_VERSION" "-X sigs.k8s.io/cri-tools/pkg/version.Version=$CRICTL_VERSION")
 COREDNS=$(tool coredns "github.com/coredns/coredns@$COREDNS_VERSION")
 
 step "kube-proxy's tools from Debian (iptables, nft, ipset and their libraries; $LOCK)"
