@@ -52,6 +52,14 @@ func bundleMain(args []string) error {
 	if _, err := os.Stat(abs); err != nil {
 		return fmt.Errorf("the package %s: %w (make bundle builds it)", abs, err)
 	}
+	// coredns runs in the pod network: the package carries no CNI plugin
+	// (the seeds apply one after init), the test uses Debian's bridge.
+	for _, tool := range []struct{ path, pkg string }{{"/usr/lib/cni/bridge", "containernetworking-plugins"}, {"/usr/lib/cni/host-local", "containernetworking-plugins"},
+		{"/usr/bin/containerd", "containerd"}, {"/usr/sbin/runc", "runc"}, {"/usr/sbin/nft", "nftables"}} {
+		if _, err := os.Stat(tool.path); err != nil {
+			return fmt.Errorf("%s is missing: apt-get install %s", tool.path, tool.pkg)
+		}
+	}
 	if o.bins.self, err = os.Executable(); err != nil {
 		return err
 	}
