@@ -4,7 +4,8 @@
 # maps apiserver.cluster.local to this master in /etc/hosts, runs
 #   kubeadm init --config conf/kubeadm-init.yaml --upload-certs [ARGS…]
 # and copies admin.conf to ~/.kube/config. ARGS go to kubeadm init as they
-# are (e.g. --patches DIR, --ignore-preflight-errors=…).
+# are (e.g. --ignore-preflight-errors=…; flags that --config replaces are
+# refused by kubeadm: use the environment or edit conf/kubeadm.yaml).
 # Env (defaults in brackets):
 #   MASTER_IP        this master's address [the source address of the default
 #                    route, else the first global address]
@@ -13,6 +14,7 @@
 #   KUBE_PROXY_MODE  ipvs or nftables [ipvs where the kernel has IPVS]
 #   LOCALLB_BACKEND  the workers' load balancer [ipvs or nftables, as above]
 #   CGROUP_DRIVER    [systemd when systemd runs the host, else cgroupfs]
+#   PATCHES_DIR      kubeadm patches (InitConfiguration patches.directory) [none]
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -euo pipefail
 
@@ -46,10 +48,12 @@ if [[ $(stat -fc %T /sys/fs/cgroup) != cgroup2fs ]]; then
   extra_config="failCgroupV1: false"
   args+=(--ignore-preflight-errors=SystemVerification)
 fi
+patches=""
+[[ -z ${PATCHES_DIR:-} ]] || patches="patches: {directory: $PATCHES_DIR}"
 out=$PKG/conf/kubeadm-init.yaml
 sed -e "s|@MASTER_IP@|$MASTER_IP|g" -e "s|@VIP@|$VIP|g" -e "s|@POD_SUBNET@|$POD_SUBNET|g" \
   -e "s|@KUBE_PROXY_MODE@|$KUBE_PROXY_MODE|g" -e "s|@LOCALLB_BACKEND@|$LOCALLB_BACKEND|g" \
-  -e "s|@CGROUP_DRIVER@|$CGROUP_DRIVER|g" -e "s|@KUBELET_EXTRA_CONFIG@|$extra_config|g" \
+  -e "s|@CGROUP_DRIVER@|$CGROUP_DRIVER|g" -e "s|@KUBELET_EXTRA_CONFIG@|$extra_config|g" -e "s|@PATCHES@|$patches|g" \
   "$PKG/conf/kubeadm.yaml" >"$out"
 say "wrote $out (master $MASTER_IP, VIP $VIP, kube-proxy $KUBE_PROXY_MODE, cgroup driver $CGROUP_DRIVER)"
 

@@ -280,7 +280,7 @@ func (b *bundleRun) master() error {
 		return err
 	}
 	start := time.Now()
-	out, err := b.n.runEnv(h.log, 5*time.Minute, []string{"HOME=" + bundleNodeRoot}, "sh", filepath.Join(b.pkg, "shell/master.sh"), "--patches", patches)
+	out, err := b.n.runEnv(h.log, 5*time.Minute, []string{"HOME=" + bundleNodeRoot, "PATCHES_DIR=" + patches}, "sh", filepath.Join(b.pkg, "shell/master.sh"))
 	if err != nil {
 		return err
 	}
