@@ -170,7 +170,7 @@ func (b *bundleRun) node() error {
 	// Only host-network pods need no CNI plugin; the runtime reports its
 	// network ready once a configuration exists (the package carries no CNI).
 	cni := `{"cniVersion": "0.4.0", "name": "bundle", "plugins": [{"type": "bridge", "bridge": "cni0", "isGateway": true, "ipMasq": false,
-  "ipam": {"type": "host-local", "ranges": [[{"subnet": "100.64.0.0/24"}]]}}]}
+  "ipam": {"type": "host-local", "ranges": [[{"subnet": "100.64.0.0/24"}]], "routes": [{"dst": "0.0.0.0/0"}]}}]}
 `
 	if err := os.MkdirAll(b.n.path("/etc/cni/net.d"), 0o755); err != nil {
 		return err
