@@ -276,7 +276,11 @@ func (b *bundleRun) master() error {
 	if err := os.MkdirAll(patches, 0o755); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(patches, "kubeletconfiguration+strategic.yaml"), []byte("cgroupRoot: "+h.real.cgroupRoot+"\n"), 0o644); err != nil {
+	// The disk is the host's, shared with whatever else runs there: without
+	// lower eviction thresholds a fuller disk than 85% taints the node with
+	// disk pressure and coredns stays Pending.
+	patch := "cgroupRoot: " + h.real.cgroupRoot + "\nevictionHard: {imagefs.available: 1%, nodefs.available: 1%, memory.available: 100Mi}\n"
+	if err := os.WriteFile(filepath.Join(patches, "kubeletconfiguration+strategic.yaml"), []byte(patch), 0o644); err != nil {
 		return err
 	}
 	start := time.Now()
