@@ -103,6 +103,7 @@ func (b *bundleRun) run() error {
 	}{
 		{"node", b.node},
 		{"unpack", b.unpack},
+		{"init.sh refuses", b.initShRefuses},
 		{"init.sh", b.initSh},
 		{"init.sh again", b.initShAgain},
 		{"images pull", b.pull},
@@ -190,6 +191,22 @@ func (b *bundleRun) unpack() error {
 	b.images = strings.Fields(string(data))
 	if len(b.images) < 8 {
 		return fmt.Errorf("images/images.list names %d images (%v); kubeadm config images list names 8", len(b.images), b.images)
+	}
+	return nil
+}
+
+// initShRefuses: on a host without the container runtime (runc hidden from
+// PATH) init.sh stops before changing anything and says what to install.
+func (b *bundleRun) initShRefuses() error {
+	out, err := b.n.runEnv(b.h.log, time.Minute, []string{"PATH=/usr/bin:/bin"}, "/bin/sh", filepath.Join(b.pkg, "shell/init.sh"))
+	if err == nil {
+		return errors.New("init.sh without runc on PATH succeeded; want a refusal")
+	}
+	if !strings.Contains(out, "missing runc") || !strings.Contains(out, "apt-get install containerd runc") {
+		return fmt.Errorf("init.sh without runc: want a refusal naming runc and the fix, got:\n%s", out)
+	}
+	if _, err := os.Stat(b.n.path("/usr/bin/kubeadm")); err == nil && !b.hostBin["kubeadm"] {
+		return errors.New("init.sh refused but installed /usr/bin/kubeadm first")
 	}
 	return nil
 }
