@@ -195,15 +195,16 @@ func (b *bundleRun) unpack() error {
 	return nil
 }
 
-// initShRefuses: on a host without the container runtime (runc hidden from
-// PATH) init.sh stops before changing anything and says what to install.
+// initShRefuses: on a host that lacks tools (/usr/sbin hidden from PATH:
+// losetup, and runc where it lives there) init.sh stops before changing
+// anything and says what to install.
 func (b *bundleRun) initShRefuses() error {
 	out, err := b.n.runEnv(b.h.log, time.Minute, []string{"PATH=/usr/bin:/bin"}, "/bin/sh", filepath.Join(b.pkg, "shell/init.sh"))
 	if err == nil {
-		return errors.New("init.sh without runc on PATH succeeded; want a refusal")
+		return errors.New("init.sh without /usr/sbin on PATH succeeded; want a refusal")
 	}
-	if !strings.Contains(out, "missing runc") || !strings.Contains(out, "apt-get install containerd runc") {
-		return fmt.Errorf("init.sh without runc: want a refusal naming runc and the fix, got:\n%s", out)
+	if !strings.Contains(out, "ERROR: missing ") || !strings.Contains(out, "apt-get install ") {
+		return fmt.Errorf("init.sh without /usr/sbin on PATH: want a refusal naming what is missing and the fix, got:\n%s", out)
 	}
 	if _, err := os.Stat(b.n.path("/usr/bin/kubeadm")); err == nil && !b.hostBin["kubeadm"] {
 		return errors.New("init.sh refused but installed /usr/bin/kubeadm first")
