@@ -231,6 +231,9 @@ func commonLeftovers(h *harness) []string {
 var joinPreflightIgnores = []string{"SystemVerification"}
 
 func (h *harness) join() error {
+	if h.vm != nil {
+		return h.joinVM()
+	}
 	w := h.worker
 	h.lb = h.newWorkerLB()
 	if err := h.lb.beforeJoin(); err != nil {
@@ -423,6 +426,9 @@ func (h *harness) waitHealthy(within time.Duration) error {
 }
 
 func (h *harness) reset() error {
+	if h.vm != nil {
+		return h.resetVM()
+	}
 	if h.probe != nil {
 		h.probe.stop()
 		h.probe = nil

@@ -17,6 +17,13 @@ import (
 )
 
 func main() {
+	if os.Getpid() == 1 {
+		// The worker VM's /init (-worker vm).
+		if err := vmAgentMain(); err != nil {
+			fmt.Println("e2e vm-agent:", err)
+		}
+		return
+	}
 	sub := "run"
 	args := os.Args[1:]
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
@@ -32,6 +39,8 @@ func main() {
 		err = kubeletMain(args)
 	case "lb-userspace":
 		err = lbUserspaceMain(args)
+	case "whoami":
+		err = whoAmIMain(args)
 	case "kubelet-supervisor":
 		err = kubeletSupervisorMain(args)
 	default:

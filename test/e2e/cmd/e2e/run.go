@@ -28,6 +28,11 @@ type options struct {
 	// master last: longer than its 10 s request timeout.
 	longFaultFor time.Duration
 	settle       time.Duration
+	// worker: "ns" (a network namespace on this kernel) or "vm" (a qemu VM
+	// with Debian's kernel: IPVS).
+	worker      string
+	vm          vmOptions
+	vmKubeProxy string
 	// maxPersistentRecovery bounds the persistent client's recovery after
 	// its master dies: detection (interval × fall + timeout = 2.4 s at the
 	// daemon's defaults) plus slack for a busy CI machine.
@@ -56,9 +61,11 @@ type harness struct {
 	real      *realWorker
 	kubeProxy *proc
 	nodes     *nodeWatch
-	probe     *prober
+	probe     sampler
 	// persist is the kubelet-like client: one HTTP/2 connection (pconn).
-	persist   *prober
+	persist   sampler
+	vm        *workerVM
+	kpWindows []kubeProxyRun
 	pconn     *persistentConn
 	pfaults   map[string][]window
 	oneBackAt time.Time
@@ -103,8 +110,25 @@ func runMain(args []string) error {
 	fs.DurationVar(&o.longFaultFor, "long-fault-duration", 12*time.Second, "how long the faults on the persistent client's master last")
 	fs.DurationVar(&o.maxPersistentRecovery, "max-persistent-recovery", 5*time.Second, "fail when the persistent client needs longer than this to recover after its master dies")
 	fs.DurationVar(&o.settle, "settle", 4*time.Second, "observation time after a fault is applied or undone")
+	fs.StringVar(&o.worker, "worker", "ns", "the worker: ns (a network namespace on this kernel) or vm (a qemu VM booting Debian's kernel, which has IPVS: needs -lb kernel; runs the kubelet stand-in and our lvscare with the manifest's command line)")
+	vmKernel, vmModules := defaultVMKernel()
+	fs.StringVar(&o.vm.kernel, "vm-kernel", vmKernel, "with -worker vm: the uncompressed vmlinux (hack/vm-test.sh caches it)")
+	fs.StringVar(&o.vm.modulesDir, "vm-modules", vmModules, "with -worker vm: that kernel's lib/modules/<version>")
+	fs.StringVar(&o.vm.mem, "vm-mem", "2G", "with -worker vm: VM memory (the initramfs holds kubeadm, lvscare, kube-proxy and this binary)")
+	fs.IntVar(&o.vm.smp, "vm-smp", 2, "with -worker vm: virtual CPUs")
+	fs.StringVar(&o.vmKubeProxy, "vm-kube-proxy", "ipvs,nftables,ipvs-noexclude", "with -worker vm: kube-proxy runs, in these modes one after the other, beside the care daemon (empty: none)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	switch o.worker {
+	case "ns":
+	case "vm":
+		if o.lb != "kernel" {
+			return errors.New("-worker vm needs -lb kernel")
+		}
+		o.kubelet = "standin"
+	default:
+		return fmt.Errorf("-worker %q: use ns or vm", o.worker)
 	}
 	if os.Geteuid() != 0 {
 		return errors.New("needs root (network, mount and UTS namespaces): run `sudo make e2e`")
@@ -235,8 +259,12 @@ func (h *harness) run() error {
 		{"control plane", h.setupControlPlane, "controlplane"},
 		{"join", h.join, "join"},
 		{"faults", h.faultsAll, ""},
+		{"kube-proxy", h.kubeProxyModes, ""},
 		{"reset", h.reset, ""},
 	} {
+		if s.name == "kube-proxy" && (h.vm == nil || h.o.vmKubeProxy == "") {
+			continue
+		}
 		if err := h.step(s.name, s.f); err != nil {
 			return err
 		}
@@ -274,6 +302,10 @@ func (h *harness) setupNetwork() error {
 			return err
 		}
 		h.masters = append(h.masters, m)
+	}
+	if h.o.worker == "vm" {
+		h.vm, err = h.startVM()
+		return err
 	}
 	var extra []string
 	if h.o.kubelet == "real" {
@@ -412,6 +444,9 @@ func (h *harness) teardown() {
 	if h.real != nil {
 		h.real.teardown()
 	}
+	if h.vm != nil {
+		h.vm.shutdown()
+	}
 	if h.kcm != nil {
 		h.kcm.stop(10 * time.Second)
 	}
@@ -457,7 +492,7 @@ func leftoverNetns(prefix string) error {
 func (h *harness) report(rerr error) {
 	w := io.MultiWriter(os.Stdout, h.log)
 	fmt.Fprintln(w, "\n==== e2e summary ====")
-	fmt.Fprintf(w, "load balancer on the worker: %s; kubelet: %s\n", h.o.lb, h.o.kubelet)
+	fmt.Fprintf(w, "load balancer on the worker: %s; kubelet: %s; worker: %s\n", h.o.lb, h.o.kubelet, h.o.worker)
 	for _, s := range h.steps {
 		fmt.Fprintf(w, "step %-14s %8.1fs\n", s.name, s.d.Seconds())
 	}
