@@ -14,6 +14,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 )
 
 func main() {
@@ -21,6 +22,14 @@ func main() {
 		// The worker VM's /init (-worker vm).
 		if err := vmAgentMain(); err != nil {
 			fmt.Println("e2e vm-agent:", err)
+		}
+		return
+	}
+	if filepath.Base(os.Args[0]) == "modprobe" {
+		// The worker VM's modprobe (-worker vm).
+		if err := modprobeMain(os.Args[1:]); err != nil {
+			fmt.Fprintln(os.Stderr, "modprobe:", err)
+			os.Exit(1)
 		}
 		return
 	}

@@ -33,6 +33,8 @@ type options struct {
 	worker      string
 	vm          vmOptions
 	vmKubeProxy string
+	// kubeProxyObserve: how long each kube-proxy mode runs after its sync.
+	kubeProxyObserve time.Duration
 	// maxPersistentRecovery bounds the persistent client's recovery after
 	// its master dies: detection (interval × fall + timeout = 2.4 s at the
 	// daemon's defaults) plus slack for a busy CI machine.
@@ -117,6 +119,8 @@ func runMain(args []string) error {
 	fs.StringVar(&o.vm.mem, "vm-mem", "2G", "with -worker vm: VM memory (the initramfs holds kubeadm, lvscare, kube-proxy and this binary)")
 	fs.IntVar(&o.vm.smp, "vm-smp", 2, "with -worker vm: virtual CPUs")
 	fs.StringVar(&o.vmKubeProxy, "vm-kube-proxy", "ipvs,nftables,ipvs-noexclude", "with -worker vm: kube-proxy runs, in these modes one after the other, beside the care daemon (empty: none)")
+	fs.DurationVar(&o.kubeProxyObserve, "vm-kube-proxy-observe", 20*time.Second, "with -worker vm: how long each kube-proxy mode runs after it synced")
+	fs.StringVar(&o.vm.userland, "vm-userland", filepath.Join(envOr("VMTEST_CACHE", "_output/vm"), "userland", "root"), "with -worker vm: Debian's iptables and ipset unpacked (hack/e2e-vm-userland.sh), for kube-proxy's ipvs mode")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -509,6 +513,7 @@ func (h *harness) report(rerr error) {
 			return fmt.Sprintf("recovered p50 %7.2fs  p99 %7.2fs", p50.Seconds(), p99.Seconds())
 		})
 	}
+	h.reportKubeProxy(w)
 	for i, x := range h.oneBack {
 		fmt.Fprintf(w, "all masters down, m0 back (run %d): first success through the VIP %s after m0's /readyz, %d failed requests later than 1 s after it\n", i+1, x.first.Round(time.Millisecond), x.late)
 	}

@@ -40,12 +40,20 @@ var vmModules = []string{
 	"crc32c_generic", "libcrc32c", "nf_defrag_ipv4", "nf_defrag_ipv6", "nf_conntrack", "ip_vs", "ip_vs_rr", "inet_diag", "tcp_diag",
 	"virtio_ring", "virtio", "virtio_pci_modern_dev", "virtio_pci_legacy_dev", "virtio_pci", "failover", "net_failover", "virtio_net",
 	"nf_tables", "nf_nat", "nft_chain_nat", "nft_ct", "nft_nat", "nft_masq", "nft_numgen", "nft_reject", "nft_reject_inet",
-	"nft_fib", "nft_fib_ipv4", "nft_fib_ipv6", "nft_fib_inet", "nft_limit", "nfnetlink",
+	"nft_fib", "nft_fib_ipv4", "nft_fib_ipv6", "nft_fib_inet", "nft_limit", "nfnetlink", "dummy",
+	// kube-proxy's ipvs mode: iptables (nft variant) rules with xtables
+	// matches, ipsets, the kube-ipvs0 dummy link.
+	"nft_compat", "x_tables", "xt_comment", "xt_mark", "xt_MASQUERADE", "xt_addrtype", "xt_conntrack", "xt_set",
+	"xt_multiport", "xt_nat", "xt_tcpudp", "ip_set", "ip_set_hash_ip", "ip_set_hash_ipport", "ip_set_hash_ipportip",
+	"ip_set_hash_ipportnet", "ip_set_hash_net", "ip_set_bitmap_port",
 }
 
 type vmOptions struct {
 	kernel, modulesDir, mem string
 	smp                     int
+	// userland: Debian's iptables and ipset unpacked (hack/e2e-vm-userland.sh),
+	// which kube-proxy's ipvs mode calls.
+	userland string
 }
 
 // workerVM is the running VM and the harness's client of its agent.
@@ -157,18 +165,28 @@ func (h *harness) writeInitramfs(out string) error {
 			mods = append(mods, g)
 		}
 	}
+	var links map[string]string
 	if h.o.vmKubeProxy != "" {
 		nft, err := exec.LookPath("nft")
 		if err != nil {
 			return errors.New("kube-proxy in the VM needs nft on the host to copy: apt-get install nftables")
 		}
+		bins := []string{nft}
 		files["/usr/sbin/nft"] = nft
-		libs, err := sharedLibs(nft)
-		if err != nil {
-			return err
+		if strings.Contains(h.o.vmKubeProxy, "ipvs") {
+			if links, err = h.userlandFiles(files); err != nil {
+				return err
+			}
+			bins = append(bins, files["/usr/sbin/xtables-nft-multi"], files["/usr/sbin/ipset"])
 		}
-		for _, l := range libs {
-			files["/e2e/lib/"+filepath.Base(l)] = l
+		for _, b := range bins {
+			libs, err := sharedLibs(b, h.o.vm.userland)
+			if err != nil {
+				return err
+			}
+			for _, l := range libs {
+				files["/e2e/lib/"+filepath.Base(l)] = l
+			}
 		}
 	}
 	for guest, host := range files {
@@ -176,7 +194,12 @@ func (h *harness) writeInitramfs(out string) error {
 			return err
 		}
 	}
-	for guest, target := range map[string]string{vmBinDir + "/e2e": "/init", "lib64/ld-linux-x86-64.so.2": "/e2e/lib/ld-linux-x86-64.so.2"} {
+	for guest, target := range links {
+		if err := w.Symlink(strings.TrimPrefix(guest, "/"), target); err != nil {
+			return err
+		}
+	}
+	for guest, target := range map[string]string{vmBinDir + "/e2e": "/init", "sbin/modprobe": "/init", "lib64/ld-linux-x86-64.so.2": "/e2e/lib/ld-linux-x86-64.so.2"} {
 		if err := w.Symlink(strings.TrimPrefix(guest, "/"), target); err != nil {
 			return err
 		}
@@ -211,8 +234,12 @@ func addHostFile(w *newc.Writer, guest, host string) error {
 
 // sharedLibs lists the resolved shared libraries of a dynamic binary
 // (ldd's "=> /path" and the loader), so it runs in the VM.
-func sharedLibs(bin string) ([]string, error) {
-	out, err := exec.Command("ldd", bin).Output()
+func sharedLibs(bin, userland string) ([]string, error) {
+	c := exec.Command("ldd", bin)
+	if userland != "" {
+		c.Env = append(os.Environ(), "LD_LIBRARY_PATH="+filepath.Join(userland, "usr/lib/x86_64-linux-gnu")+":"+filepath.Join(userland, "lib/x86_64-linux-gnu"))
+	}
+	out, err := c.Output()
 	if err != nil {
 		return nil, fmt.Errorf("ldd %s: %w", bin, err)
 	}
@@ -359,9 +386,14 @@ func (v *workerVM) shutdown() {
 				_ = os.WriteFile(v.h.logPath("w-vm-"+n), data, 0o644)
 			}
 		}
-		_ = v.post("/poweroff", nil, nil)
+		if v.post("/poweroff", nil, nil) == nil {
+			select {
+			case <-v.qemu.done:
+			case <-time.After(10 * time.Second):
+			}
+		}
 	}
-	v.qemu.stop(10 * time.Second)
+	v.qemu.stop(5 * time.Second)
 }
 
 // remoteProber is a prober running in the VM: since fetches its new samples
@@ -423,4 +455,67 @@ func (r *remoteProber) stop() {}
 type sampler interface {
 	since(t time.Time) []sample
 	stop()
+}
+
+// userlandFiles adds Debian's iptables (nft variant, with its extensions)
+// and ipset from the unpacked packages and returns the command names'
+// symlinks.
+func (h *harness) userlandFiles(files map[string]string) (map[string]string, error) {
+	u := h.o.vm.userland
+	multi := filepath.Join(u, "usr/sbin/xtables-nft-multi")
+	ipset := filepath.Join(u, "usr/sbin/ipset")
+	for _, p := range []string{multi, ipset} {
+		if _, err := os.Stat(p); err != nil {
+			return nil, fmt.Errorf("kube-proxy's ipvs mode needs iptables and ipset in the VM: %s is missing (run hack/e2e-vm-userland.sh, which make e2e E2E_BACKEND=ipvs does)", p)
+		}
+	}
+	files["/usr/sbin/xtables-nft-multi"] = multi
+	files["/usr/sbin/ipset"] = ipset
+	ext := filepath.Join(u, "usr/lib/x86_64-linux-gnu/xtables")
+	ents, err := os.ReadDir(ext)
+	if err != nil {
+		return nil, err
+	}
+	links := map[string]string{}
+	for _, e := range ents {
+		p := filepath.Join(ext, e.Name())
+		if t, err := os.Readlink(p); err == nil {
+			links["/usr/lib/x86_64-linux-gnu/xtables/"+e.Name()] = t
+			continue
+		}
+		files["/usr/lib/x86_64-linux-gnu/xtables/"+e.Name()] = p
+	}
+	for _, n := range []string{"iptables", "iptables-save", "iptables-restore", "ip6tables", "ip6tables-save", "ip6tables-restore"} {
+		links["/usr/sbin/"+n] = "xtables-nft-multi"
+	}
+	return links, nil
+}
+
+// gap is a time our virtual server was missing (to zero: still missing).
+type gap struct{ from, to time.Time }
+
+// ipvsGaps fetches the agent's record of our virtual server's absences,
+// in the host's clock.
+func (v *workerVM) ipvsGaps() ([]gap, error) {
+	t0 := time.Now()
+	resp, err := v.c.Get(v.base + "/ipvs-gaps")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var g vmGaps
+	if err := json.NewDecoder(resp.Body).Decode(&g); err != nil {
+		return nil, err
+	}
+	t1 := time.Now()
+	off := time.Unix(0, g.Now).Sub(t0.Add(t1.Sub(t0) / 2))
+	var out []gap
+	for _, x := range g.Gaps {
+		o := gap{from: time.Unix(0, x.From).Add(-off)}
+		if x.To != 0 {
+			o.to = time.Unix(0, x.To).Add(-off)
+		}
+		out = append(out, o)
+	}
+	return out, nil
 }

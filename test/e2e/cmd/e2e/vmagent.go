@@ -77,6 +77,27 @@ type vmAgent struct {
 	procs   map[string]*vmProc
 	probers map[string]*prober
 	pconn   *persistentConn
+	// gaps are the times the VIP's virtual server was missing from IPVS
+	// (VM clock); gapFrom is the start of the current one.
+	gaps    []vmGap
+	gapFrom time.Time
+}
+
+// vmGap is one time the VIP's virtual server was missing (To zero: still).
+type vmGap struct {
+	From int64 `json:"from"`
+	To   int64 `json:"to"`
+}
+
+type vmGaps struct {
+	Now  int64   `json:"now"`
+	Gaps []vmGap `json:"gaps"`
+}
+
+// vmWrite writes a file in the VM.
+type vmWrite struct {
+	Path string `json:"path"`
+	Data []byte `json:"data"`
 }
 
 type vmProc struct {
@@ -101,6 +122,9 @@ func vmAgentMain() error {
 	mux.HandleFunc("/probers", a.startProbers)
 	mux.HandleFunc("/probers/stop", a.stopProbers)
 	mux.HandleFunc("/samples", a.samples)
+	mux.HandleFunc("/write", a.write)
+	mux.HandleFunc("/ipvs-gaps", a.ipvsGaps)
+	go a.watchIPVS()
 	mux.HandleFunc("/poweroff", func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		go func() { time.Sleep(100 * time.Millisecond); vmPowerOff() }()
@@ -177,7 +201,17 @@ func vmSystemUp() error {
 	if err := netlink.AddrAdd(nic, addr); err != nil {
 		return err
 	}
-	return netlink.LinkSetUp(nic)
+	if err := netlink.LinkSetUp(nic); err != nil {
+		return err
+	}
+	// A node's default route would cover the service range; this node has
+	// none (nothing may leave the test's bridge), so the range only:
+	// kube-proxy's nftables DNAT happens after routing.
+	_, svc, err := net.ParseCIDR(serviceRange)
+	if err != nil {
+		return err
+	}
+	return netlink.RouteAdd(&netlink.Route{LinkIndex: nic.Attrs().Index, Dst: svc})
 }
 
 func vmPowerOff() {
@@ -394,4 +428,74 @@ func (a *vmAgent) samples(w http.ResponseWriter, r *http.Request) {
 	}
 	out.Now = time.Now().UnixNano()
 	writeJSON(w, out)
+}
+
+// watchIPVS records, every 10 ms, whether the VIP's virtual server is in
+// /proc/net/ip_vs (once it has been there): how long a deletion by
+// kube-proxy or a fault lasts until the care daemon restores it.
+func (a *vmAgent) watchIPVS() {
+	want := ipvsHex(vip, apiserverPort)
+	seen := false
+	for range time.Tick(10 * time.Millisecond) {
+		data, err := os.ReadFile("/proc/net/ip_vs")
+		if err != nil {
+			continue
+		}
+		now := time.Now()
+		present := strings.Contains(string(data), want)
+		a.mu.Lock()
+		switch {
+		case present && !a.gapFrom.IsZero():
+			a.gaps = append(a.gaps, vmGap{From: a.gapFrom.UnixNano(), To: now.UnixNano()})
+			a.gapFrom = time.Time{}
+		case !present && seen && a.gapFrom.IsZero():
+			a.gapFrom = now
+		}
+		seen = seen || present
+		a.mu.Unlock()
+	}
+}
+
+func (a *vmAgent) ipvsGaps(w http.ResponseWriter, _ *http.Request) {
+	a.mu.Lock()
+	out := vmGaps{Gaps: append([]vmGap(nil), a.gaps...)}
+	if !a.gapFrom.IsZero() {
+		out.Gaps = append(out.Gaps, vmGap{From: a.gapFrom.UnixNano()})
+	}
+	a.mu.Unlock()
+	out.Now = time.Now().UnixNano()
+	writeJSON(w, out)
+}
+
+func (a *vmAgent) write(w http.ResponseWriter, r *http.Request) {
+	var f vmWrite
+	if !readJSON(w, r, &f) {
+		return
+	}
+	if err := os.MkdirAll(filepath.Dir(f.Path), 0o755); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	if err := os.WriteFile(f.Path, f.Data, 0o600); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	writeJSON(w, vmExecResult{})
+}
+
+// modprobeMain stands in for modprobe in the VM, whose modules the agent
+// loaded at boot: it succeeds for a loaded module. kube-proxy runs
+// `modprobe -va ip_vs` before it flushes IPVS when it starts in nftables
+// mode, as it would on a real node.
+func modprobeMain(args []string) error {
+	for _, m := range args {
+		if strings.HasPrefix(m, "-") {
+			continue
+		}
+		if _, err := os.Stat("/sys/module/" + strings.ReplaceAll(m, "-", "_")); err != nil {
+			return fmt.Errorf("module %s is not loaded (the VM loads its modules at boot)", m)
+		}
+		fmt.Println("insmod", m, "(already loaded)")
+	}
+	return nil
 }
