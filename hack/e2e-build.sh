@@ -67,7 +67,7 @@ for w in $what; do
     kube-apiserver|kube-controller-manager|kubelet|kube-proxy) build "$w" "k8s.io/kubernetes/cmd/$w" ;;
     etcd) build etcd ./cmd/etcd "$(newest test/e2e/cmd/etcd)" ;;
     images) pause_image ;;
-    e2e) build e2e ./cmd/e2e "$(newest test/e2e)" go.mod $(git ls-files -- locallb care manifests | grep "\.go$") ;;
+    e2e) build e2e ./cmd/e2e "$(newest test/e2e)" go.mod $(git ls-files -- locallb care manifests hack/vm/kmod hack/vm/newc | grep "\.go$") ;;
     *) echo "e2e-build: unknown tool $w (etcd, kube-apiserver, kube-controller-manager, kubelet, kube-proxy, images, e2e)" >&2; exit 2 ;;
   esac
 done

@@ -167,6 +167,14 @@ func (h *harness) fault(run int, name string) error {
 		// 10 s timeout (2 runs), an open point of issue 11.
 	}
 	h.faults[name] = append(h.faults[name], w)
+	for _, x := range h.probe.since(start) {
+		if !x.ok {
+			fmt.Fprintf(h.log, "  fresh client failed at +%s: %s\n", x.at.Sub(start).Round(time.Millisecond), tail(x.err, 200))
+		}
+	}
+	if h.vm != nil {
+		h.checkTarget(run, name, start, w)
+	}
 	h.logf("fault %-30s run %d (at %s): %d/%d requests failed, window %s (first error: %s)", name, run, start.UTC().Format("15:04:05.000"), w.failed, w.total, w.span.Round(time.Millisecond), tail(w.firstErr, 160))
 	h.check(fmt.Sprintf("run %d: requests through the VIP succeed again after %q", run, name), rerr)
 	return nil

@@ -68,14 +68,17 @@ type harness struct {
 	persist   sampler
 	vm        *workerVM
 	kpWindows []kubeProxyRun
-	pconn     *persistentConn
-	pfaults   map[string][]window
-	oneBackAt time.Time
-	oneBack   []oneBack
-	checks    []check
-	faults    map[string][]window
-	t0        time.Time
-	steps     []stepTime
+	restores  []time.Duration // "delete the LB's rules": the VS's absence (VM)
+	// lateFailures: fresh requests failed after a fault's first burst (VM).
+	lateFailures map[string]int
+	pconn        *persistentConn
+	pfaults      map[string][]window
+	oneBackAt    time.Time
+	oneBack      []oneBack
+	checks       []check
+	faults       map[string][]window
+	t0           time.Time
+	steps        []stepTime
 }
 
 type check struct {
@@ -152,8 +155,8 @@ func runMain(args []string) error {
 	}
 	o.bins.self = self
 	o.bins.images = splitList(*images)
-	for _, p := range []*string{&o.bins.kubeadm, &o.bins.lvscare, &o.bins.apiserver, &o.bins.kcm, &o.bins.etcd, &o.bins.kubelet, &o.bins.kubeProxy} {
-		if a, err := filepath.Abs(*p); err == nil {
+	for _, p := range []*string{&o.bins.kubeadm, &o.bins.lvscare, &o.bins.apiserver, &o.bins.kcm, &o.bins.etcd, &o.bins.kubelet, &o.bins.kubeProxy, &o.vm.userland, &o.vm.kernel, &o.vm.modulesDir} {
+		if a, err := filepath.Abs(*p); err == nil && *p != "" {
 			*p = a
 		}
 	}
@@ -179,7 +182,7 @@ func runMain(args []string) error {
 	if err != nil {
 		return err
 	}
-	h := &harness{o: o, work: work, log: logf, faults: map[string][]window{}, pfaults: map[string][]window{}, t0: time.Now()}
+	h := &harness{o: o, work: work, log: logf, faults: map[string][]window{}, pfaults: map[string][]window{}, lateFailures: map[string]int{}, t0: time.Now()}
 	fmt.Printf("e2e: work directory %s (log: e2e.log; per-process logs: logs/)\n", work)
 
 	// Tear down on Ctrl-C/SIGTERM too: every process we start has
@@ -512,6 +515,14 @@ func (h *harness) report(rerr error) {
 		reportWindows(w, h.pfaults, func(x window) time.Duration { return x.recovery }, func(p50, p99 time.Duration) string {
 			return fmt.Sprintf("recovered p50 %7.2fs  p99 %7.2fs", p50.Seconds(), p99.Seconds())
 		})
+	}
+	for _, name := range faultOrder {
+		if n := h.lateFailures[name]; n > 0 {
+			fmt.Fprintf(w, "%s: %d fresh requests failed after the first burst (the target counts the first burst)\n", name, n)
+		}
+	}
+	if len(h.restores) > 0 {
+		fmt.Fprintf(w, "delete the LB's rules: the virtual server was missing for %v (the VM agent's IPVS watcher, 10 ms samples)\n", roundAll(h.restores))
 	}
 	h.reportKubeProxy(w)
 	for i, x := range h.oneBack {

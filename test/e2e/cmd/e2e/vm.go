@@ -246,6 +246,9 @@ func sharedLibs(bin, userland string) ([]string, error) {
 	var libs []string
 	for _, l := range strings.Split(string(out), "\n") {
 		f := strings.Fields(l)
+		if strings.Contains(l, "not found") {
+			return nil, fmt.Errorf("ldd %s: %s", bin, strings.TrimSpace(l))
+		}
 		switch {
 		case len(f) >= 3 && f[1] == "=>" && strings.HasPrefix(f[2], "/"):
 			libs = append(libs, f[2])

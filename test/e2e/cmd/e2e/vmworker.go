@@ -279,3 +279,93 @@ func whoAmIMain(args []string) error {
 	fmt.Fprintln(os.Stdout, r.Status.UserInfo.Username)
 	return nil
 }
+
+// The care daemon's targets (care/README.md), checked on the VM worker
+// (issue 14): a refused master is out of rotation within 0.5 s, a black
+// hole within 2 s, deleted rules are back within 1 s. The fresh client's
+// window measures the first two; the agent's IPVS watcher the third.
+var faultTargets = map[string]struct {
+	what  string
+	limit time.Duration
+}{
+	"kill apiserver m1":             {"refused", 500 * time.Millisecond},
+	"restart apiserver m1":          {"refused", 500 * time.Millisecond},
+	"restart the care daemon":       {"refused", 500 * time.Millisecond},
+	faultHolderKill:                 {"refused", 500 * time.Millisecond},
+	"freeze apiserver m2 (SIGSTOP)": {"black hole", 2 * time.Second},
+	"cut m0 off (link down/up)":     {"black hole", 2 * time.Second},
+	faultHolderFreeze:               {"black hole", 2 * time.Second},
+	faultHolderCut:                  {"black hole", 2 * time.Second},
+	"delete the LB's rules":         {"rules restored", time.Second},
+}
+
+func (h *harness) checkTarget(run int, name string, start time.Time, w window) {
+	t, ok := faultTargets[name]
+	if !ok {
+		return
+	}
+	// The daemon's detection is the first burst of failures; a master
+	// that comes back (re-added after its probes pass) can still answer a
+	// request slowly under this machine's load: reported, not counted.
+	got, late := firstBurst(h.probe.since(start), h.o.interval)
+	if late > 0 {
+		h.logf("fault %-30s run %d: %d failed requests after the first burst (%s), see e2e.log", name, run, late, got.Round(time.Millisecond))
+		h.lateFailures[name] += late
+	}
+	if t.what == "rules restored" {
+		gaps, err := h.vm.ipvsGaps()
+		if err != nil {
+			h.check(fmt.Sprintf("run %d: %s: %s ≤ %s", run, name, t.what, t.limit), err)
+			return
+		}
+		got = -1
+		for _, g := range gaps {
+			if !g.from.Before(start) && !g.to.IsZero() {
+				got = g.to.Sub(g.from)
+				break
+			}
+		}
+		h.logf("fault %-30s run %d: the virtual server was back after %s (the agent's IPVS watcher)", name, run, got.Round(time.Millisecond))
+		if got < 0 {
+			h.check(fmt.Sprintf("run %d: %s: %s ≤ %s", run, name, t.what, t.limit), errors.New("the agent saw no deletion and restore of the virtual server"))
+			return
+		}
+		h.restores = append(h.restores, got)
+	}
+	var err error
+	if got > t.limit {
+		err = fmt.Errorf("%s (the fresh client's failure window, or the virtual server's absence)", got.Round(time.Millisecond))
+	}
+	h.check(fmt.Sprintf("run %d: %s: %s ≤ %s", run, name, t.what, t.limit), err)
+}
+
+// burstGap separates two bursts of failed requests.
+const burstGap = time.Second
+
+// firstBurst is the span of the first burst of failed requests (from the
+// first failure's start to the end of the burst's last one; bursts are
+// separated by burstGap without failures) and how many failed later.
+func firstBurst(ss []sample, interval time.Duration) (time.Duration, int) {
+	var first, end time.Time
+	late := 0
+	for i, s := range ss {
+		if s.ok {
+			continue
+		}
+		if !first.IsZero() && s.at.Sub(end) > burstGap {
+			late++
+			continue
+		}
+		if first.IsZero() {
+			first = s.at
+		}
+		end = s.at.Add(interval)
+		if i+1 < len(ss) {
+			end = ss[i+1].at
+		}
+	}
+	if first.IsZero() {
+		return 0, 0
+	}
+	return end.Sub(first), late
+}
