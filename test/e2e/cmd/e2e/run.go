@@ -35,6 +35,10 @@ type options struct {
 	vmKubeProxy string
 	// kubeProxyObserve: how long each kube-proxy mode runs after its sync.
 	kubeProxyObserve time.Duration
+	// faults: the faults to run (nil: all of faultOrder).
+	faults map[string]bool
+	// kubeProxyV: kube-proxy's log level in the VM (4 logs its deletions).
+	kubeProxyV int
 	// maxPersistentRecovery bounds the persistent client's recovery after
 	// its master dies: detection (interval × fall + timeout = 2.4 s at the
 	// daemon's defaults) plus slack for a busy CI machine.
@@ -124,8 +128,23 @@ func runMain(args []string) error {
 	fs.StringVar(&o.vmKubeProxy, "vm-kube-proxy", "ipvs,nftables,ipvs-noexclude", "with -worker vm: kube-proxy runs, in these modes one after the other, beside the care daemon (empty: none)")
 	fs.DurationVar(&o.kubeProxyObserve, "vm-kube-proxy-observe", 20*time.Second, "with -worker vm: how long each kube-proxy mode runs after it synced")
 	fs.StringVar(&o.vm.userland, "vm-userland", filepath.Join(envOr("VMTEST_CACHE", "_output/vm"), "userland", "root"), "with -worker vm: Debian's iptables and ipset unpacked (hack/e2e-vm-userland.sh), for kube-proxy's ipvs mode")
+	fs.IntVar(&o.kubeProxyV, "vm-kube-proxy-v", 2, "with -worker vm: kube-proxy's --v (4 logs each virtual server it deletes)")
+	faultList := fs.String("faults", "", "run only these faults, comma-separated by their number in the scenario (1–11, see test/e2e/README.md) or \"none\"; empty: all")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *faultList != "" {
+		o.faults = map[string]bool{}
+		for _, f := range splitList(*faultList) {
+			var i int
+			if f == "none" {
+				continue
+			}
+			if _, err := fmt.Sscan(f, &i); err != nil || i < 1 || i > len(faultOrder) {
+				return fmt.Errorf("-faults: %q is not a fault number 1..%d", f, len(faultOrder))
+			}
+			o.faults[faultOrder[i-1]] = true
+		}
 	}
 	switch o.worker {
 	case "ns":

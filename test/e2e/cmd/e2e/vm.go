@@ -39,7 +39,7 @@ const workerName = "w"
 var vmModules = []string{
 	"crc32c_generic", "libcrc32c", "nf_defrag_ipv4", "nf_defrag_ipv6", "nf_conntrack", "ip_vs", "ip_vs_rr", "inet_diag", "tcp_diag",
 	"virtio_ring", "virtio", "virtio_pci_modern_dev", "virtio_pci_legacy_dev", "virtio_pci", "failover", "net_failover", "virtio_net",
-	"nf_tables", "nf_nat", "nft_chain_nat", "nft_ct", "nft_nat", "nft_masq", "nft_numgen", "nft_reject", "nft_reject_inet",
+	"nf_tables", "nf_nat", "nft_chain_nat", "nft_ct", "nft_nat", "nft_masq", "nft_numgen", "nft_reject", "nft_reject_inet", "nft_reject_ipv4", "nft_reject_ipv6",
 	"nft_fib", "nft_fib_ipv4", "nft_fib_ipv6", "nft_fib_inet", "nft_limit", "nfnetlink", "dummy",
 	// kube-proxy's ipvs mode: iptables (nft variant) rules with xtables
 	// matches, ipsets, the kube-ipvs0 dummy link.

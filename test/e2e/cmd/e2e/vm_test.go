@@ -38,11 +38,15 @@ func TestFirstBurst(t *testing.T) {
 	t0 := time.Unix(1000, 0)
 	at := func(ms int, ok bool) sample { return sample{at: t0.Add(time.Duration(ms) * time.Millisecond), ok: ok} }
 	ss := []sample{at(0, true), at(100, false), at(600, false), at(1100, true), at(1150, true), at(5000, false), at(5500, true)}
-	span, late := firstBurst(ss, 50*time.Millisecond)
+	span, late := firstBurst(ss, 50*time.Millisecond, time.Time{})
 	if span != time.Second || late != 1 {
 		t.Fatalf("firstBurst = %s, %d; want 1s, 1", span, late)
 	}
-	if span, late := firstBurst([]sample{at(0, true)}, 50*time.Millisecond); span != 0 || late != 0 {
+	if span, late := firstBurst([]sample{at(0, true)}, 50*time.Millisecond, time.Time{}); span != 0 || late != 0 {
 		t.Fatalf("no failure: %s, %d", span, late)
+	}
+	// A failure after the undo only (the master came back slowly) is late.
+	if span, late := firstBurst([]sample{at(0, true), at(5000, false), at(5500, true)}, 50*time.Millisecond, t0.Add(4*time.Second)); span != 0 || late != 1 {
+		t.Fatalf("after the undo: %s, %d; want 0, 1", span, late)
 	}
 }

@@ -152,6 +152,7 @@ func (h *harness) kubeProxyRun(cs *kubernetes.Clientset, mode string, cfg map[st
 		return r, err
 	}
 	path := vmKubeProxyDir + "/config-" + mode + ".conf"
+	fmt.Fprintf(h.log, "kube-proxy configuration (%s mode):\n%s\n", mode, data)
 	if err := v.post("/write", vmWrite{Path: path, Data: data}, nil); err != nil {
 		return r, err
 	}
@@ -161,7 +162,7 @@ func (h *harness) kubeProxyRun(cs *kubernetes.Clientset, mode string, cfg map[st
 	name := "kube-proxy-" + mode
 	r.startedAt = time.Now()
 	// The DaemonSet's command line: --config and --hostname-override.
-	if err := v.start(name, vmBinDir+"/kube-proxy", "--config="+path, "--hostname-override="+workerName); err != nil {
+	if err := v.start(name, vmBinDir+"/kube-proxy", "--config="+path, "--hostname-override="+workerName, "--v="+fmt.Sprint(h.o.kubeProxyV)); err != nil {
 		return r, err
 	}
 	h.logf("worker VM: kube-proxy started in %s mode", mode)
@@ -211,6 +212,11 @@ func (h *harness) kubeProxyRun(cs *kubernetes.Clientset, mode string, cfg map[st
 		}
 	}
 	r.fresh = summarize(h.probe.since(r.startedAt), h.o.interval)
+	for _, x := range h.probe.since(r.startedAt) {
+		if !x.ok {
+			fmt.Fprintf(h.log, "  fresh client failed at +%s after kube-proxy's start: %s\n", x.at.Sub(r.startedAt).Round(time.Millisecond), tail(x.err, 200))
+		}
+	}
 	r.persist = summarize(h.persist.since(r.startedAt), persistentInterval)
 	if ipvs, err := v.file("/proc/net/ip_vs"); err == nil {
 		// The kubernetes Service 10.96.0.1:443, programmed by kube-proxy.

@@ -299,7 +299,7 @@ var faultTargets = map[string]struct {
 	"delete the LB's rules":         {"rules restored", time.Second},
 }
 
-func (h *harness) checkTarget(run int, name string, start time.Time, w window) {
+func (h *harness) checkTarget(run int, name string, start, undoAt time.Time, w window) {
 	t, ok := faultTargets[name]
 	if !ok {
 		return
@@ -307,7 +307,23 @@ func (h *harness) checkTarget(run int, name string, start time.Time, w window) {
 	// The daemon's detection is the first burst of failures; a master
 	// that comes back (re-added after its probes pass) can still answer a
 	// request slowly under this machine's load: reported, not counted.
-	got, late := firstBurst(h.probe.since(start), h.o.interval)
+	ss := h.probe.since(start)
+	if t.what == "refused" {
+		// A refusing master resets or refuses; a timed-out request is a
+		// slow healthy one (see isTimeout): reported, not counted.
+		slow := 0
+		for i := range ss {
+			if !ss[i].ok && isTimeout(ss[i].err) {
+				ss[i].ok = true
+				slow++
+			}
+		}
+		if slow > 0 {
+			h.logf("fault %-30s run %d: %d requests timed out (not counted for the refused target)", name, run, slow)
+			h.lateFailures[name] += slow
+		}
+	}
+	got, late := firstBurst(ss, h.o.interval, undoAt)
 	if late > 0 {
 		h.logf("fault %-30s run %d: %d failed requests after the first burst (%s), see e2e.log", name, run, late, got.Round(time.Millisecond))
 		h.lateFailures[name] += late
@@ -344,15 +360,17 @@ const burstGap = time.Second
 
 // firstBurst is the span of the first burst of failed requests (from the
 // first failure's start to the end of the burst's last one; bursts are
-// separated by burstGap without failures) and how many failed later.
-func firstBurst(ss []sample, interval time.Duration) (time.Duration, int) {
+// separated by burstGap without failures) and how many failed later. A
+// burst starts before until (the fault's undo; zero: any time): what fails
+// after a master came back is not the daemon's detection.
+func firstBurst(ss []sample, interval time.Duration, until time.Time) (time.Duration, int) {
 	var first, end time.Time
 	late := 0
 	for i, s := range ss {
 		if s.ok {
 			continue
 		}
-		if !first.IsZero() && s.at.Sub(end) > burstGap {
+		if (!first.IsZero() && s.at.Sub(end) > burstGap) || (first.IsZero() && !until.IsZero() && !s.at.Before(until)) {
 			late++
 			continue
 		}
@@ -365,7 +383,7 @@ func firstBurst(ss []sample, interval time.Duration) (time.Duration, int) {
 		}
 	}
 	if first.IsZero() {
-		return 0, 0
+		return 0, late
 	}
 	return end.Sub(first), late
 }
