@@ -126,7 +126,7 @@ func runMain(args []string) error {
 	fs.StringVar(&o.vm.mem, "vm-mem", "2G", "with -worker vm: VM memory (the initramfs holds kubeadm, lvscare, kube-proxy and this binary)")
 	fs.IntVar(&o.vm.smp, "vm-smp", 2, "with -worker vm: virtual CPUs")
 	fs.StringVar(&o.vmKubeProxy, "vm-kube-proxy", "ipvs,nftables,ipvs-noexclude", "with -worker vm: kube-proxy runs, in these modes one after the other, beside the care daemon (empty: none)")
-	fs.DurationVar(&o.kubeProxyObserve, "vm-kube-proxy-observe", 20*time.Second, "with -worker vm: how long each kube-proxy mode runs after it synced")
+	fs.DurationVar(&o.kubeProxyObserve, "vm-kube-proxy-observe", 30*time.Second, "with -worker vm: how long each kube-proxy mode runs after it synced")
 	fs.StringVar(&o.vm.userland, "vm-userland", filepath.Join(envOr("VMTEST_CACHE", "_output/vm"), "userland", "root"), "with -worker vm: Debian's iptables and ipset unpacked (hack/e2e-vm-userland.sh), for kube-proxy's ipvs mode")
 	fs.IntVar(&o.kubeProxyV, "vm-kube-proxy-v", 2, "with -worker vm: kube-proxy's --v (4 logs each virtual server it deletes)")
 	faultList := fs.String("faults", "", "run only these faults, comma-separated by their number in the scenario (1–11, see test/e2e/README.md) or \"none\"; empty: all")

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -45,7 +46,7 @@ var vmModules = []string{
 	// matches, ipsets, the kube-ipvs0 dummy link.
 	"nft_compat", "x_tables", "xt_comment", "xt_mark", "xt_MASQUERADE", "xt_addrtype", "xt_conntrack", "xt_set",
 	"xt_multiport", "xt_nat", "xt_tcpudp", "ip_set", "ip_set_hash_ip", "ip_set_hash_ipport", "ip_set_hash_ipportip",
-	"ip_set_hash_ipportnet", "ip_set_hash_net", "ip_set_bitmap_port",
+	"ip_set_hash_ipportnet", "ip_set_hash_net", "ip_set_bitmap_port", "ipt_REJECT", "ip6t_REJECT",
 }
 
 type vmOptions struct {
@@ -167,6 +168,10 @@ func (h *harness) writeInitramfs(out string) error {
 	}
 	var links map[string]string
 	if h.o.vmKubeProxy != "" {
+		// ipset parses "tcp" with getprotobyname.
+		for _, f := range []string{"/etc/protocols", "/etc/services"} {
+			files[f] = f
+		}
 		nft, err := exec.LookPath("nft")
 		if err != nil {
 			return errors.New("kube-proxy in the VM needs nft on the host to copy: apt-get install nftables")
@@ -190,7 +195,7 @@ func (h *harness) writeInitramfs(out string) error {
 		}
 	}
 	for guest, host := range files {
-		if err := addHostFile(w, strings.TrimPrefix(guest, "/"), host); err != nil {
+		if err := w.HostFile(path.Clean(strings.TrimPrefix(guest, "/")), hostPerm(host), host); err != nil {
 			return err
 		}
 	}
@@ -217,19 +222,6 @@ func (h *harness) writeInitramfs(out string) error {
 		return err
 	}
 	return bw.Flush()
-}
-
-func addHostFile(w *newc.Writer, guest, host string) error {
-	f, err := os.Open(host)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	return w.File(path.Clean(guest), st.Mode().Perm()|0o400, st.Size(), f)
 }
 
 // sharedLibs lists the resolved shared libraries of a dynamic binary
@@ -521,4 +513,13 @@ func (v *workerVM) ipvsGaps() ([]gap, error) {
 		out = append(out, o)
 	}
 	return out, nil
+}
+
+// hostPerm is the permission of a host file (0644 when it cannot be read).
+func hostPerm(p string) fs.FileMode {
+	st, err := os.Stat(p)
+	if err != nil {
+		return 0o644
+	}
+	return st.Mode().Perm() | 0o400
 }

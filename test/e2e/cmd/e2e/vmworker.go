@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 )
 
@@ -268,16 +269,25 @@ func whoAmIMain(args []string) error {
 		return err
 	}
 	cfg.Timeout = 20 * time.Second
-	cs, err := kubernetes.NewForConfig(cfg)
+	u, err := selfSubject(cfg)
 	if err != nil {
 		return err
+	}
+	fmt.Fprintln(os.Stdout, u)
+	return nil
+}
+
+// selfSubject is the user name the apiserver sees for cfg.
+func selfSubject(cfg *rest.Config) (string, error) {
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return "", err
 	}
 	r, err := cs.AuthenticationV1().SelfSubjectReviews().Create(context.Background(), &authenticationv1.SelfSubjectReview{}, metav1.CreateOptions{})
 	if err != nil {
-		return err
+		return "", err
 	}
-	fmt.Fprintln(os.Stdout, r.Status.UserInfo.Username)
-	return nil
+	return r.Status.UserInfo.Username, nil
 }
 
 // The care daemon's targets (care/README.md), checked on the VM worker
