@@ -43,17 +43,20 @@ const (
 
 // kubeProxyRun is what one mode's run measured.
 type kubeProxyRun struct {
-	mode      string
-	observed  time.Duration
-	synced    time.Duration // its first completed sync, after its start
-	syncs     int           // successful syncs seen (its last-sync timestamp changed)
-	churn     int           // Services created during the run
-	gaps      []time.Duration
-	fresh     window
-	persist   window
-	ownVS     bool // kube-proxy's own virtual server for the kubernetes Service (ipvs modes)
-	ownTable  bool // kube-proxy's nftables table (nftables mode)
-	startedAt time.Time
+	mode     string
+	observed time.Duration
+	synced   time.Duration // its first completed sync, after its start
+	syncs    int           // successful syncs seen (its last-sync timestamp changed)
+	churn    int           // Services created during the run
+	gaps     []time.Duration
+	fresh    window
+	persist  window
+	// persistRecovered: the persistent client's first success after its
+	// first failure, from kube-proxy's start (0: none failed; -1: never).
+	persistRecovered time.Duration
+	ownVS            bool // kube-proxy's own virtual server for the kubernetes Service (ipvs modes)
+	ownTable         bool // kube-proxy's nftables table (nftables mode)
+	startedAt        time.Time
 }
 
 var kubeProxyModesAll = []string{"ipvs", "nftables", "ipvs-noexclude"}
@@ -229,7 +232,9 @@ func (h *harness) kubeProxyRun(cs *kubernetes.Clientset, mode string, cfg map[st
 			}
 		}
 	}
-	r.persist = summarize(h.persist.since(r.startedAt), persistentInterval)
+	ps := h.persist.since(r.startedAt)
+	r.persist = summarize(ps, persistentInterval)
+	r.persistRecovered = recovery(ps, r.startedAt)
 	if ipvs, err := v.file("/proc/net/ip_vs"); err == nil {
 		// The kubernetes Service 10.96.0.1:443, programmed by kube-proxy.
 		r.ownVS = strings.Contains(string(ipvs), ipvsHex(kubernetesServiceIP, 443))
@@ -314,8 +319,8 @@ func (h *harness) reportKubeProxy(w io.Writer) {
 		for _, g := range r.gaps {
 			longest = max(longest, g)
 		}
-		fmt.Fprintf(w, "  %-15s first sync %5.1fs  observed %5.1fs  services %2d  syncs %2d  our VS missing %2d times, longest %5dms  fresh failed %3d/%-4d (window %5dms)  persistent failed %d/%d\n",
-			r.mode, r.synced.Seconds(), r.observed.Seconds(), r.churn, r.syncs, len(r.gaps), longest.Milliseconds(), r.fresh.failed, r.fresh.total, r.fresh.span.Milliseconds(), r.persist.failed, r.persist.total)
+		fmt.Fprintf(w, "  %-15s first sync %5.1fs  observed %5.1fs  services %2d  syncs %2d  our VS missing %2d times, longest %5dms  fresh failed %3d/%-4d (window %5dms)  persistent failed %d/%d (%s)\n",
+			r.mode, r.synced.Seconds(), r.observed.Seconds(), r.churn, r.syncs, len(r.gaps), longest.Milliseconds(), r.fresh.failed, r.fresh.total, r.fresh.span.Milliseconds(), r.persist.failed, r.persist.total, persistNote(r))
 	}
 }
 
@@ -341,4 +346,17 @@ func (v *workerVM) kubeProxyLastSync() (float64, error) {
 		}
 	}
 	return 0, nil
+}
+
+// persistNote says when the persistent client recovered after kube-proxy's
+// start: a deleted virtual server leaves its IPVS connection without a
+// real server, so its requests time out until it reconnects.
+func persistNote(r kubeProxyRun) string {
+	switch {
+	case r.persist.failed == 0:
+		return "never failed"
+	case r.persistRecovered < 0:
+		return "not recovered when kube-proxy stopped"
+	}
+	return fmt.Sprintf("recovered %.1fs after kube-proxy's start", r.persistRecovered.Seconds())
 }
