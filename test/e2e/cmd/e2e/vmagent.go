@@ -28,14 +28,13 @@ import (
 // test's own bridge.
 
 const (
-	vmAgentPort    = 7070
-	vmModulesList  = "/e2e/modules"
-	vmBinDir       = "/usr/local/bin"
-	vmLogDir       = "/var/log/e2e"
-	vmNICName      = "eth0"
-	vmPATH         = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-	vmLibraryPath  = "LD_LIBRARY_PATH=/e2e/lib"
-	vmClientCAPath = "/e2e/ca.crt"
+	vmAgentPort   = 7070
+	vmModulesList = "/e2e/modules"
+	vmBinDir      = "/usr/local/bin"
+	vmLogDir      = "/var/log/e2e"
+	vmNICName     = "eth0"
+	vmPATH        = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	vmLibraryPath = "LD_LIBRARY_PATH=/e2e/lib"
 )
 
 // vmExec is a command the harness runs in the VM.
