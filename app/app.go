@@ -47,6 +47,10 @@ func newCommand(in io.Reader, out, errOut io.Writer, host Host) (*cobra.Command,
 		func(root *cobra.Command) error { return extendInit(root, host) },
 		func(root *cobra.Command) error { return extendConfigPrint(root, out) },
 		func(root *cobra.Command) error { return extendConfigImages(root, out) },
+		// Outside the init and join extensions: they read the converted file.
+		func(root *cobra.Command) error { return extendLegacyConfig(root, out, errOut, host) },
+		// Last, so its notice comes before anything the other extensions print.
+		func(root *cobra.Command) error { return extendLegacyFlags(root, errOut) },
 	} {
 		if err := extend(root); err != nil {
 			return nil, err

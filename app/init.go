@@ -148,7 +148,7 @@ func amendInit(cmd *cobra.Command, host Host) (initPlan, func(), error) {
 		if err != nil {
 			return plan, inv.cleanup, fmt.Errorf("reading the config file %s: %w", cfgPath, err)
 		}
-		file, err := locallbconfig.Parse(cfgPath, data)
+		file, err := locallbconfig.Parse(configShownPath(fs.Lookup(flagConfig)), data)
 		if err != nil {
 			return plan, inv.cleanup, err
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net/netip"
 	"os"
 	"os/signal"
@@ -423,7 +424,7 @@ func prepareJoin(cmd *cobra.Command, args []string, lb joinFlags, host Host) (*j
 		dryRun:       flagBool(fs, flagDryRun),
 		skipPhases:   flagSlice(fs, flagSkipPhases),
 		skipGiven:    flagChanged(fs, flagSkipPhases),
-		configPath:   flagString(fs, flagConfig),
+		configPath:   configShownPath(fs.Lookup(flagConfig)),
 		criSocket:    flagString(fs, flagCRISocket),
 		advertise:    flagString(fs, flagAdvertise),
 	}
@@ -433,7 +434,7 @@ func prepareJoin(cmd *cobra.Command, args []string, lb joinFlags, host Host) (*j
 		}
 	}
 	if req.configPath != "" && len(req.ourFlagsGiven) == 0 {
-		data, err := os.ReadFile(req.configPath)
+		data, err := os.ReadFile(flagString(fs, flagConfig))
 		if err != nil {
 			return inv, fmt.Errorf("reading the config file %s: %w", req.configPath, err)
 		}
@@ -558,8 +559,25 @@ func configInvolvesLocalLB(path string, data []byte) bool {
 	return err == nil && (slices.ContainsFunc(locallbconfig.StringSlice(m, "skipPhases"), isOurPhase) || locallbconfig.Has(m, "controlPlane"))
 }
 
+// shownPathAnnotation on a config flag that points at a private copy is
+// the path the user gave, for messages.
+const shownPathAnnotation = "sealkube.io/config-path-as-given"
+
+// configShownPath is the config file as the user named it: f's value, or
+// the file that a private copy (useFilteredCopy) stands in for.
+func configShownPath(f *pflag.Flag) string {
+	if f == nil {
+		return ""
+	}
+	if p := f.Annotations[shownPathAnnotation]; len(p) == 1 {
+		return p[0]
+	}
+	return f.Value.String()
+}
+
 // useFilteredCopy writes data to a private temporary file with cfgPath's
-// base name and points the --config flag at it until cleanup.
+// base name and points the --config flag at it until cleanup; messages
+// keep naming the user's file (configShownPath).
 func (inv *joinInvocation) useFilteredCopy(f *pflag.Flag, cfgPath string, data []byte, host Host) error {
 	dir, err := os.MkdirTemp(host.TempDir, "kubeadm-locallb-")
 	if err != nil {
@@ -571,11 +589,20 @@ func (inv *joinInvocation) useFilteredCopy(f *pflag.Flag, cfgPath string, data [
 	if err := os.WriteFile(copyPath, data, 0o600); err != nil {
 		return fmt.Errorf("writing the filtered copy of %s: %w", cfgPath, err)
 	}
-	old := f.Value.String()
+	shown := configShownPath(f) // the user's file, also when f already names a copy
+	if shown == "" {
+		shown = cfgPath
+	}
+	old, oldAnnotations := f.Value.String(), f.Annotations
 	if err := f.Value.Set(copyPath); err != nil {
 		return err
 	}
-	inv.restores = append(inv.restores, func() { _ = f.Value.Set(old) })
+	f.Annotations = maps.Clone(oldAnnotations)
+	if f.Annotations == nil {
+		f.Annotations = map[string][]string{}
+	}
+	f.Annotations[shownPathAnnotation] = []string{shown}
+	inv.restores = append(inv.restores, func() { _ = f.Value.Set(old); f.Annotations = oldAnnotations })
 	return nil
 }
 

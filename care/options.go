@@ -32,6 +32,13 @@ const DefaultCAFile = "/etc/kubernetes/pki/ca.crt"
 // manifests written for it, and ours, pass --health-path explicitly.
 const DefaultHealthPath = "/readyz"
 
+// DefaultReadyInterval is how often a healthy apiserver gets the full
+// request (DefaultHealthPath); the probes in between are HTTP/2 PINGs on the
+// kept connection. A request runs the apiserver's whole filter chain, a PING
+// only its HTTP/2 framing: see care/README.md "Probe load" for the cost.
+// It lengthens the drain of a planned restart (APIServerShutdownDelay).
+const DefaultReadyInterval = 10 * time.Second
+
 // DefaultMetricsAddress serves /metrics and /healthz on loopback only: the
 // daemon runs with hostNetwork and must not expose anything off the node.
 const DefaultMetricsAddress = "127.0.0.1:10296"
@@ -107,6 +114,7 @@ type Options struct {
 	Rise           int
 	Fall           int
 	RetryInterval  time.Duration
+	ReadyInterval  time.Duration
 	RestorePeriod  time.Duration
 	CAFile         string
 	MetricsAddress string
@@ -138,6 +146,7 @@ func NewOptions() *Options {
 		Rise:            2,
 		Fall:            2,
 		RetryInterval:   100 * time.Millisecond,
+		ReadyInterval:   DefaultReadyInterval,
 		RestorePeriod:   200 * time.Millisecond,
 		CAFile:          DefaultCAFile,
 		MetricsAddress:  DefaultMetricsAddress,
@@ -174,6 +183,7 @@ func (o *Options) RegisterFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.Rise, "rise", o.Rise, "consecutive passing probes before a removed real server is added back")
 	fs.IntVar(&o.Fall, "fall", o.Fall, "consecutive failing probes before a real server is drained (weight 0); one more failure at the next interval deletes it")
 	fs.DurationVar(&o.RetryInterval, "retry-interval", o.RetryInterval, "delay before re-probing a real server whose last probe disagrees with its state, instead of waiting --interval")
+	fs.DurationVar(&o.ReadyInterval, "ready-interval", o.ReadyInterval, "https: how often a healthy real server that speaks HTTP/2 gets the full request (--health-path); the probes in between are HTTP/2 PINGs on the same kept connection, which the server answers without running a request. 0 sends the full request at every --interval, as public lvscare does")
 	fs.DurationVar(&o.RestorePeriod, "restore-period", o.RestorePeriod, "how often the virtual server (and the route in route mode) is read back and restored if something deleted or changed it")
 	fs.StringVar(&o.CAFile, "ca-file", o.CAFile, "PEM CA bundle used to verify the real servers' certificates (https)")
 	fs.Var(&o.Backend, "backend", "kernel load balancer: ipvs (an IPVS virtual server, as public lvscare) or nftables (our own nftables table sealkube-locallb, for kernels without IPVS or kube-proxy in nftables mode)")
@@ -266,6 +276,9 @@ type ProbeConfig struct {
 	// CAFile, when not empty, is the bundle the certificate chain is verified
 	// against.
 	CAFile string
+	// ReadyInterval is how often a passing HTTP/2 server gets the full
+	// request; the probes in between are PINGs. 0: every probe is a request.
+	ReadyInterval time.Duration
 }
 
 func (o *Options) set(name string) bool { return o.changed != nil && o.changed(name) }
@@ -430,6 +443,10 @@ func (o *Options) validateProbe(cfg *Config, fail func(string, ...any), note fun
 		Header:             header,
 		ExtraOK:            extra,
 		InsecureSkipVerify: o.InsecureSkipVerify,
+		ReadyInterval:      o.ReadyInterval,
+	}
+	if o.ReadyInterval < 0 {
+		fail("--ready-interval %s must not be negative: give e.g. --ready-interval 5s, or 0 to send --health-path at every --interval", o.ReadyInterval)
 	}
 	if o.HealthScheme == "https" && !o.InsecureSkipVerify {
 		explicitCA := o.set("ca-file")

@@ -65,7 +65,8 @@ func TestOptionsDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Interval != time.Second || cfg.Probe.Timeout != 400*time.Millisecond || cfg.Rise != 2 || cfg.Fall != 2 ||
-		cfg.RetryInterval != 100*time.Millisecond || cfg.RestorePeriod != 200*time.Millisecond || cfg.MetricsAddress != DefaultMetricsAddress {
+		cfg.RetryInterval != 100*time.Millisecond || cfg.RestorePeriod != 200*time.Millisecond || cfg.MetricsAddress != DefaultMetricsAddress ||
+		cfg.Probe.ReadyInterval != 10*time.Second {
 		t.Errorf("defaults changed: %+v", cfg)
 	}
 }
@@ -106,6 +107,7 @@ func TestOptionsErrors(t *testing.T) {
 		{"method", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--health-req-method", "GET /x"}, []string{`--health-req-method "GET /x"`, "GET or HEAD"}},
 		{"header name", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--health-req-headers", "X Y=1"}, []string{`"X Y" is not a header name`}},
 		{"negative interval", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--interval", "-1"}, []string{"--interval -1s"}},
+		{"negative ready interval", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--ready-interval", "-5s"}, []string{"--ready-interval -5s", "or 0"}},
 		{"metrics not loopback", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--metrics-address", "0.0.0.0:10296"}, []string{"not a loopback"}},
 		{"missing explicit CA", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--ca-file", "/nonexistent/ca.crt"}, []string{`--ca-file "/nonexistent/ca.crt"`}},
 		{"interval", []string{"--vs", "10.0.0.1:6443", "--rs", "1.1.1.1:6443", "--interval", "soon"}, []string{`"soon"`, "whole seconds"}},

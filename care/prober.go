@@ -16,6 +16,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/net/http2"
 )
 
 // Prober checks one real server.
@@ -31,9 +33,17 @@ type ConnWatcher interface {
 	Lost() <-chan netip.AddrPort
 }
 
-// HTTPProber probes scheme://rs/path anonymously over kept-alive
-// connections, with GET or --health-req-method, --health-req-body and
-// --health-req-headers.
+// HTTPProber probes scheme://rs/path anonymously over a kept-alive
+// HTTP/1.1 connection, with GET or --health-req-method, --health-req-body
+// and --health-req-headers. Over https, a server that passed that request
+// less than ReadyInterval ago gets an HTTP/2 PING instead, on a second
+// connection that carries PINGs only: the apiserver answers a PING in its
+// HTTP/2 framing, without authenticating, authorizing or logging a
+// request, while a frozen or black-holed server misses it as it would miss
+// the request. The PINGs cannot share a connection with the requests: for
+// an anonymous HTTP/2 request the apiserver sends GOAWAY and closes the
+// connection (its UnauthenticatedHTTP2DOSMitigation), and the probes are
+// anonymous because the daemon must work before the node has credentials.
 type HTTPProber struct {
 	cfg       ProbeConfig
 	client    *http.Client
@@ -41,12 +51,39 @@ type HTTPProber struct {
 	lost      chan netip.AddrPort
 	extraOK   map[int]bool
 	userAgent string
+
+	dialer    *net.Dialer
+	tlsConfig *tls.Config
+	h2        *http2.Transport
+	mu        sync.Mutex
+	servers   map[netip.AddrPort]*pinged
+}
+
+// pingConnMaxAge is how long a PING connection is used before a new one
+// replaces it: the apiserver closes an HTTP/2 connection that has carried
+// no request for 90 s (its http2.Server IdleTimeout), PINGs or not, and a
+// PING racing that close would count as a failure.
+const pingConnMaxAge = 60 * time.Second
+
+// pinged is what HTTPProber keeps per real server for PINGs. Only the one
+// probe of that server in flight touches it; mu guards the map and cc
+// against Close.
+type pinged struct {
+	cc     *http2.ClientConn
+	dialed time.Time
+	// lastFull is when the last full request that passed started; zero
+	// makes the next probe a full request.
+	lastFull time.Time
+	// h1Only: the server did not offer HTTP/2, so every probe is a full
+	// request.
+	h1Only bool
 }
 
 // NewHTTPProber builds the prober; it reads the CA bundle now so that a bad
 // file fails at start.
 func NewHTTPProber(cfg ProbeConfig, userAgent string) (*HTTPProber, error) {
-	p := &HTTPProber{cfg: cfg, lost: make(chan netip.AddrPort, 64), extraOK: map[int]bool{}, userAgent: userAgent}
+	p := &HTTPProber{cfg: cfg, lost: make(chan netip.AddrPort, 64), extraOK: map[int]bool{}, userAgent: userAgent,
+		servers: map[netip.AddrPort]*pinged{}}
 	for _, c := range cfg.ExtraOK {
 		p.extraOK[c] = true
 	}
@@ -73,6 +110,8 @@ func NewHTTPProber(cfg ProbeConfig, userAgent string) (*HTTPProber, error) {
 		}
 	}
 	dialer := &net.Dialer{KeepAlive: 30 * time.Second}
+	p.dialer, p.tlsConfig = dialer, tlsConfig
+	p.h2 = &http2.Transport{DisableCompression: true}
 	watch := func(c net.Conn, addr string) net.Conn {
 		ap, err := netip.ParseAddrPort(addr)
 		if err != nil {
@@ -92,13 +131,8 @@ func NewHTTPProber(cfg ProbeConfig, userAgent string) (*HTTPProber, error) {
 		// shuts down cleanly sends close_notify, which ends the TLS stream
 		// without any error from the socket.
 		DialTLSContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			raw, err := dialer.DialContext(ctx, network, addr)
+			tc, err := p.dialTLS(ctx, network, addr, nil)
 			if err != nil {
-				return nil, err
-			}
-			tc := tls.Client(raw, tlsConfig.Clone())
-			if err := tc.HandshakeContext(ctx); err != nil {
-				_ = raw.Close()
 				return nil, err
 			}
 			return watch(tc, addr), nil
@@ -140,12 +174,118 @@ func verifyChain(cs tls.ConnectionState, roots *x509.CertPool) error {
 func (p *HTTPProber) Lost() <-chan netip.AddrPort { return p.lost }
 
 // Close drops kept-alive connections.
-func (p *HTTPProber) Close() { p.transport.CloseIdleConnections() }
+func (p *HTTPProber) Close() {
+	p.transport.CloseIdleConnections()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, s := range p.servers {
+		if s.cc != nil {
+			_ = s.cc.Close()
+		}
+	}
+}
+
+// dialTLS connects and completes the handshake, offering protos by ALPN.
+func (p *HTTPProber) dialTLS(ctx context.Context, network, addr string, protos []string) (*tls.Conn, error) {
+	raw, err := p.dialer.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	cfg := p.tlsConfig.Clone()
+	cfg.NextProtos = protos
+	tc := tls.Client(raw, cfg)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		_ = raw.Close()
+		return nil, err
+	}
+	return tc, nil
+}
 
 // Probe implements Prober.
 func (p *HTTPProber) Probe(ctx context.Context, rs netip.AddrPort) error {
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
 	defer cancel()
+	if p.cfg.Scheme != "https" || p.cfg.ReadyInterval <= 0 {
+		return p.request(ctx, rs)
+	}
+	p.mu.Lock()
+	s := p.servers[rs]
+	if s == nil {
+		s = &pinged{}
+		p.servers[rs] = s
+	}
+	p.mu.Unlock()
+	start := time.Now()
+	if s.h1Only || s.lastFull.IsZero() || start.Sub(s.lastFull) >= p.cfg.ReadyInterval {
+		err := p.request(ctx, rs)
+		if err == nil {
+			s.lastFull = start
+		} else {
+			s.lastFull = time.Time{}
+		}
+		return err
+	}
+	if err := p.ping(ctx, rs, s); err != nil {
+		p.dropPing(s)
+		// The next probe is the full request: rise and fall count what
+		// the server answers to it, not only to PINGs.
+		s.lastFull = time.Time{}
+		return err
+	}
+	return nil
+}
+
+// ping sends an HTTP/2 PING to rs on its PING connection, dialing one when
+// there is none usable.
+func (p *HTTPProber) ping(ctx context.Context, rs netip.AddrPort, s *pinged) error {
+	p.mu.Lock()
+	cc := s.cc
+	p.mu.Unlock()
+	if cc == nil || !cc.CanTakeNewRequest() || time.Since(s.dialed) > pingConnMaxAge {
+		p.dropPing(s)
+		tc, err := p.dialTLS(ctx, "tcp", rs.String(), []string{http2.NextProtoTLS, "http/1.1"})
+		if err != nil {
+			return err
+		}
+		if tc.ConnectionState().NegotiatedProtocol != http2.NextProtoTLS {
+			// Not an apiserver, or one behind something that speaks
+			// HTTP/1.1 only: probe it with the request every time, as
+			// public lvscare does.
+			_ = tc.Close()
+			s.h1Only = true
+			return p.request(ctx, rs)
+		}
+		// Not watched for a close: the server closes an idle PING
+		// connection by itself, and the request connection (watched)
+		// shows a killed server as soon.
+		if cc, err = p.h2.NewClientConn(tc); err != nil {
+			_ = tc.Close()
+			return fmt.Errorf("starting HTTP/2 with %s: %w", rs, err)
+		}
+		p.mu.Lock()
+		s.cc, s.dialed = cc, time.Now()
+		p.mu.Unlock()
+	}
+	if err := cc.Ping(ctx); err != nil {
+		return fmt.Errorf("HTTP/2 PING to %s: %w", rs, err)
+	}
+	return nil
+}
+
+// dropPing closes the server's PING connection.
+func (p *HTTPProber) dropPing(s *pinged) {
+	p.mu.Lock()
+	cc := s.cc
+	s.cc = nil
+	p.mu.Unlock()
+	if cc != nil {
+		_ = cc.Close()
+	}
+}
+
+// request sends the configured request to rs on its kept-alive HTTP/1.1
+// connection.
+func (p *HTTPProber) request(ctx context.Context, rs netip.AddrPort) error {
 	u := url.URL{Scheme: p.cfg.Scheme, Host: rs.String(), Path: p.cfg.Path}
 	method := p.cfg.Method
 	if method == "" {

@@ -5,16 +5,22 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"io"
+	"log"
 	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -164,4 +170,224 @@ func otherCA(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// h2Master is an HTTPS server counting the requests it answers, behind a
+// proxy that counts connections and can black-hole them all (hold their
+// bytes), as a frozen or cut-off apiserver does to both requests and
+// HTTP/2 PINGs. Like kube-apiserver, it closes an HTTP/2 connection after
+// an anonymous request (every request here is anonymous).
+type h2Master struct {
+	srv      *httptest.Server
+	requests atomic.Int64
+	status   atomic.Int64
+	proxy    *holdingProxy
+	addr     netip.AddrPort
+}
+
+func newH2Master(t *testing.T, http2 bool) *h2Master {
+	t.Helper()
+	m := &h2Master{}
+	m.status.Store(http.StatusOK)
+	m.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m.requests.Add(1)
+		if r.ProtoMajor == 2 {
+			w.Header().Set("Connection", "close") // GOAWAY after this stream
+		}
+		w.WriteHeader(int(m.status.Load()))
+	}))
+	m.srv.EnableHTTP2 = http2
+	m.srv.TLS = &tls.Config{Certificates: []tls.Certificate{testMasterCert(t)}}
+	m.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	m.srv.StartTLS()
+	t.Cleanup(m.srv.Close)
+	m.proxy = newHoldingProxy(t, m.srv.Listener.Addr().String())
+	m.addr = m.proxy.addr
+	return m
+}
+
+// holdingProxy forwards loopback TCP connections to target; while held, it
+// forwards nothing in either direction (the bytes wait, as retransmissions
+// would through a black hole that later heals).
+type holdingProxy struct {
+	addr  netip.AddrPort
+	conns atomic.Int64 // accepted so far
+	mu    sync.Mutex
+	open  chan struct{} // closed while forwarding
+}
+
+func newHoldingProxy(t *testing.T, target string) *holdingProxy {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	p := &holdingProxy{addr: netip.MustParseAddrPort(l.Addr().String()), open: make(chan struct{})}
+	close(p.open)
+	var conns sync.WaitGroup
+	t.Cleanup(conns.Wait)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			p.conns.Add(1)
+			u, err := net.Dial("tcp", target)
+			if err != nil {
+				_ = c.Close()
+				continue
+			}
+			conns.Add(2)
+			go p.pipe(&conns, u, c)
+			go p.pipe(&conns, c, u)
+		}
+	}()
+	t.Cleanup(func() { p.release() })
+	return p
+}
+
+func (p *holdingProxy) pipe(wg *sync.WaitGroup, dst, src net.Conn) {
+	defer wg.Done()
+	defer dst.Close()
+	defer src.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			p.mu.Lock()
+			open := p.open
+			p.mu.Unlock()
+			<-open
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (p *holdingProxy) hold() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.open = make(chan struct{})
+}
+
+func (p *holdingProxy) release() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	select {
+	case <-p.open:
+	default:
+		close(p.open)
+	}
+}
+
+func TestHTTPProberSendsTheFullRequestEveryReadyInterval(t *testing.T) {
+	tests := []struct {
+		name          string
+		http2         bool
+		readyInterval time.Duration
+		status        int
+		probes        int
+		wantRequests  int64
+		wantConns     int64
+		wantErr       string
+	}{
+		{"HTTP/2: one request, PINGs after it on a second connection", true, time.Hour, 200, 5, 1, 2, ""},
+		{"HTTP/2 with --ready-interval 0: a request every probe", true, 0, 200, 5, 5, 1, ""},
+		{"HTTP/1.1 only: a request every probe", false, time.Hour, 200, 5, 5, 2, ""},
+		{"HTTP/2, not ready: a request every probe until it passes", true, time.Hour, 500, 3, 3, 1, "500"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newH2Master(t, tc.http2)
+			m.status.Store(int64(tc.status))
+			p, err := NewHTTPProber(ProbeConfig{Scheme: "https", Path: "/readyz", Timeout: time.Second, InsecureSkipVerify: true, ReadyInterval: tc.readyInterval}, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			for i := range tc.probes {
+				err := p.Probe(context.Background(), m.addr)
+				if tc.wantErr == "" && err != nil {
+					t.Fatalf("probe %d = %v, want nil", i, err)
+				}
+				if tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+					t.Fatalf("probe %d = %v, want an error containing %q", i, err, tc.wantErr)
+				}
+			}
+			if got := m.requests.Load(); got != tc.wantRequests {
+				t.Fatalf("%d probes made %d requests, want %d", tc.probes, got, tc.wantRequests)
+			}
+			// Kept connections: the request's and, for HTTP/2, the PINGs'
+			// (the HTTP/1.1-only server's second was the ALPN check).
+			if got := m.proxy.conns.Load(); got != tc.wantConns {
+				t.Fatalf("%d probes opened %d connections, want %d", tc.probes, got, tc.wantConns)
+			}
+		})
+	}
+}
+
+func TestHTTPProberPingFailsOnABlackHoledServer(t *testing.T) {
+	m := newH2Master(t, true)
+	const timeout = 300 * time.Millisecond
+	p, err := NewHTTPProber(ProbeConfig{Scheme: "https", Path: "/readyz", Timeout: timeout, InsecureSkipVerify: true, ReadyInterval: time.Hour}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for range 2 { // the request, then a PING (which dials its connection)
+		if err := p.Probe(context.Background(), m.addr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m.proxy.hold()
+	start := time.Now()
+	err = p.Probe(context.Background(), m.addr)
+	took := time.Since(start)
+	if err == nil || !strings.Contains(err.Error(), "PING") || answered(err) {
+		t.Fatalf("probe of a black-holed server = %v, want an unanswered PING error", err)
+	}
+	if took > timeout+waitLimit {
+		t.Fatalf("the failing PING took %s, want about the %s timeout", took, timeout)
+	}
+	m.proxy.release()
+	// The failed connection was dropped: the next probe dials again and
+	// sends the full request.
+	if err := p.Probe(context.Background(), m.addr); err != nil {
+		t.Fatalf("probe after the black hole healed = %v", err)
+	}
+	if got := m.requests.Load(); got != 2 {
+		t.Fatalf("requests = %d, want 2 (the first probe and the one after the PING failed)", got)
+	}
+}
+
+// TestHTTPProberReportsAClosedConnectionBetweenRequests: while PINGs stand
+// in for the request, a killed server still shows at once, through the
+// request's kept connection.
+func TestHTTPProberReportsAClosedConnectionBetweenRequests(t *testing.T) {
+	m := newH2Master(t, true)
+	p, err := NewHTTPProber(ProbeConfig{Scheme: "https", Path: "/readyz", Timeout: time.Second, InsecureSkipVerify: true, ReadyInterval: time.Hour}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for range 2 { // the request, then a PING
+		if err := p.Probe(context.Background(), m.addr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m.srv.CloseClientConnections()
+	select {
+	case rs := <-p.Lost():
+		if rs != m.addr {
+			t.Fatalf("lost %s, want %s", rs, m.addr)
+		}
+	case <-time.After(waitLimit):
+		t.Fatal("a connection closed by the server was not reported")
+	}
 }

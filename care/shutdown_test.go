@@ -7,28 +7,37 @@ import (
 )
 
 func TestAPIServerShutdownDelay(t *testing.T) {
-	if got, want := APIServerShutdownDelay(), 4*time.Second; got != want {
-		t.Fatalf("APIServerShutdownDelay() = %v, want %v (1 s × 2 + 400 ms + 1 s, rounded up): if the defaults changed, update README and care/README", got, want)
+	if got, want := APIServerShutdownDelay(), 14*time.Second; got != want {
+		t.Fatalf("APIServerShutdownDelay() = %v, want %v (10 s + 1 s × 2 + 400 ms + 1 s, rounded up): if the defaults changed, update README and care/README", got, want)
 	}
 }
 
 // TestShutdownDelayCoversDrain: an apiserver that got SIGTERM answers its
-// /readyz with an error at once and keeps serving for the shutdown delay.
-// Wherever the SIGTERM falls in the daemon's probe schedule, and however
-// slowly (up to the timeout) the failing answers come, the daemon at its
-// defaults has drained the server before the delay ends.
+// /readyz with an error at once, its HTTP/2 PINGs as before, and keeps
+// serving for the shutdown delay. Wherever the SIGTERM falls in the daemon's
+// schedule of PINGs and full requests (HTTPProber's: a full request when
+// the last one that passed started a ready interval ago or more, or failed),
+// and however slowly (up to the timeout) the failing answers come, the
+// daemon at its defaults has drained the server before the delay ends.
 func TestShutdownDelayCoversDrain(t *testing.T) {
 	o := NewOptions()
 	delay := APIServerShutdownDelay()
 	notReady := &StatusError{URL: "https://192.168.0.2:6443" + o.HealthPath, Status: "500 Internal Server Error"}
 	var worst time.Duration
 	for _, latency := range []time.Duration{time.Millisecond, o.HealthTimeout / 2, o.HealthTimeout - time.Millisecond} {
-		for offset := time.Duration(0); offset < o.Interval; offset += o.Interval / 20 {
+		for offset := time.Duration(0); offset < o.ReadyInterval+o.Interval; offset += o.Interval / 20 {
 			sigterm := 10*time.Second + offset
+			lastFull := map[netip.AddrPort]time.Duration{}
 			p := func(rs netip.AddrPort, at time.Duration) outcome {
+				last, passed := lastFull[rs]
+				if passed && at-last < o.ReadyInterval {
+					return outcome{latency: time.Millisecond} // a PING
+				}
 				if rs == m0 && at >= sigterm {
+					delete(lastFull, rs)
 					return outcome{err: notReady, latency: latency}
 				}
+				lastFull[rs] = at
 				return outcome{latency: time.Millisecond}
 			}
 			c := CoreConfig{VIP: vip, RealServers: []netip.AddrPort{m0, m1}, Rise: o.Rise, Fall: o.Fall, Drain: true, Interval: o.Interval, RetryInterval: o.RetryInterval}
@@ -42,8 +51,8 @@ func TestShutdownDelayCoversDrain(t *testing.T) {
 		}
 	}
 	t.Logf("worst drain after SIGTERM %v, shutdown delay %v", worst, delay)
-	if limit := o.Interval*time.Duration(o.Fall) + o.HealthTimeout; worst > limit {
-		t.Errorf("worst drain %v exceeds interval × fall + timeout = %v, the bound the delay is derived from", worst, limit)
+	if limit := o.ReadyInterval + o.Interval*time.Duration(o.Fall) + o.HealthTimeout; worst > limit {
+		t.Errorf("worst drain %v exceeds ready interval + interval × fall + timeout = %v, the bound the delay is derived from", worst, limit)
 	}
 }
 

@@ -4,9 +4,12 @@
 # like the end-to-end test's, RBAC and anonymous auth as kubeadm sets them)
 # on loopback, then hack/probecost plays many nodes probing /readyz and
 # /healthz over kept-alive TLS connections and reads the apiserver's CPU
-# time. Needs no root. Everything stays on 127.0.0.1.
+# time: the baseline (HTTP/1.1 GET /healthz at every probe, what the daemon
+# did first), GET /readyz the same way, then the care daemon's own prober
+# at its defaults (HTTP/2 PINGs, /readyz every --ready-interval), each as a
+# ratio to the baseline. Needs no root. Everything stays on 127.0.0.1.
 #
-#   hack/bench-probe-cost.sh                 # /readyz and /healthz at 500/s and 2000/s, 20 s each
+#   hack/bench-probe-cost.sh                 # at 500/s and 2000/s, 20 s each
 #   RATES=1000 WINDOW=60s hack/bench-probe-cost.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -65,4 +68,4 @@ for _ in $(seq 120); do
 done
 curl -ksf "https://127.0.0.1:$API_PORT/readyz" >/dev/null || { tail -20 "$tmp/apiserver.log" >&2; echo "bench-probe-cost: kube-apiserver not ready after 120 s" >&2; exit 1; }
 echo "bench-probe-cost: kube-apiserver $KUBE_VERSION ready (pid $api); $CONNS nodes, window $WINDOW, $(nproc) CPUs"
-"$BIN/probecost" -url "https://127.0.0.1:$API_PORT" -pid "$api" -paths /readyz,/healthz -rates "$RATES" -conns "$CONNS" -window "$WINDOW"
+"$BIN/probecost" -url "https://127.0.0.1:$API_PORT" -pid "$api" -paths "${PATHS:-/healthz,/readyz,lvscare}" -rates "$RATES" -conns "$CONNS" -window "$WINDOW"

@@ -5,18 +5,14 @@
 package locallbconfig
 
 import (
-	"bufio"
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 
+	"github.com/sealkube/kubeadm/internal/yamldocs"
 	"github.com/sealkube/kubeadm/manifests"
 )
 
@@ -156,22 +152,12 @@ type File struct {
 // duplicate fields are errors that name the field.
 func Parse(path string, data []byte) (*File, error) {
 	f := &File{Path: path}
-	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
-	for {
-		doc, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", path, err)
-		}
-		if len(bytes.TrimSpace(doc)) == 0 {
-			continue
-		}
-		var tm metav1.TypeMeta
-		if err := yaml.Unmarshal(doc, &tm); err != nil {
-			return nil, fmt.Errorf("%s: a document is not valid YAML: %w", path, err)
-		}
+	docs, err := yamldocs.Split(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	for _, d := range docs {
+		tm, doc := d.TypeMeta, d.Raw
 		gvk := tm.GroupVersionKind()
 		isOurGroup := gvk.Group == Group
 		if gvk.Kind == Kind || isOurGroup {
@@ -237,17 +223,11 @@ func (f *File) Add(m map[string]any) error {
 // UpstreamBytes is the file as upstream kubeadm must see it: every other
 // document, ours left out.
 func (f *File) UpstreamBytes() []byte {
-	var b bytes.Buffer
+	raws := make([][]byte, len(f.Others))
 	for i, d := range f.Others {
-		if i > 0 {
-			b.WriteString("---\n")
-		}
-		b.Write(d.Raw)
-		if !bytes.HasSuffix(d.Raw, []byte("\n")) {
-			b.WriteByte('\n')
-		}
+		raws[i] = d.Raw
 	}
-	return b.Bytes()
+	return yamldocs.Join(raws...)
 }
 
 // StringSlice reads a list of strings at path in m.
@@ -309,7 +289,10 @@ func SetStringSlice(m map[string]any, list []string, path ...string) {
 }
 
 // SetString sets a string at path, creating maps on the way.
-func SetString(m map[string]any, value string, path ...string) {
+func SetString(m map[string]any, value string, path ...string) { Set(m, value, path...) }
+
+// Set sets value at path, creating maps on the way.
+func Set(m map[string]any, value any, path ...string) {
 	cur := m
 	for _, p := range path[:len(path)-1] {
 		next, ok := cur[p].(map[string]any)

@@ -1,11 +1,15 @@
 // Command probecost measures what lvscare's health probes cost a real
 // kube-apiserver: it plays many nodes, each with its own kept-alive TLS
-// connection probing GET <path> anonymously at a fixed rate (as lvscare
-// does every --interval), and reads the apiserver's CPU time from
-// /proc/<pid>/stat around a measuring window. Run by
-// hack/bench-probe-cost.sh; standard library only.
+// connection probing at a fixed rate (as lvscare does every --interval),
+// and reads the apiserver's CPU time from /proc/<pid>/stat around a
+// measuring window. Run by hack/bench-probe-cost.sh.
 //
-//	probecost -url https://127.0.0.1:16443 -pid 1234 -paths /readyz,/healthz -rates 500,2000
+// A path (/healthz, /readyz) is an HTTP/1.1 GET of it at every probe: what
+// the daemon did before HTTP/2 PINGs, and the baseline. "lvscare" is the
+// care daemon's own prober (care.HTTPProber) at the daemon's defaults, and
+// "lvscare@10s" the same with --ready-interval 10s.
+//
+//	probecost -url https://127.0.0.1:16443 -pid 1234 -paths /healthz,lvscare -rates 500,2000
 //	probecost keygen FILE    # writes an RSA key (service-account key for the apiserver)
 package main
 
@@ -21,6 +25,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -28,6 +34,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/sealkube/kubeadm/care"
 )
 
 func main() {
@@ -44,7 +52,7 @@ func run(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("probecost", flag.ContinueOnError)
 	url := fs.String("url", "https://127.0.0.1:16443", "apiserver base URL (loopback)")
 	pid := fs.Int("pid", 0, "apiserver process id, whose CPU time is measured (required)")
-	paths := fs.String("paths", "/readyz,/healthz", "comma-separated probe paths")
+	paths := fs.String("paths", "/healthz,/readyz,lvscare", `comma-separated probes: a path is an HTTP/1.1 GET of it at every probe; "lvscare" is the care daemon's prober at its defaults, "lvscare@10s" with that --ready-interval`)
 	rates := fs.String("rates", "500,2000", "comma-separated total probe rates per second")
 	conns := fs.Int("conns", 200, "simulated nodes: kept-alive connections, the rate split evenly between them")
 	window := fs.Duration("window", 20*time.Second, "measuring window per path and rate")
@@ -81,10 +89,17 @@ func run(args []string, out io.Writer) error {
 	}
 	idle := (c1 - c0).Seconds() / time.Since(t0).Seconds()
 	fmt.Fprintf(out, "apiserver without probes: %.3f of a core\n", idle)
-	fmt.Fprintf(out, "%-8s %8s %9s %7s %10s %14s %9s %9s\n", "path", "target/s", "achieved", "failed", "cpu(core)", "cpu/probe(net)", "p50", "p99")
+	fmt.Fprintf(out, "%-12s %8s %9s %7s %10s %14s %9s %9s %s\n", "probe", "target/s", "achieved", "failed", "cpu(core)", "cpu/probe(net)", "p50", "p99", "vs first")
+	// The first probe kind is the baseline: the others' net cost per probe
+	// is given as a ratio to it at the same rate, measured in this run.
+	baseline := map[float64]float64{}
 	for _, p := range strings.Split(*paths, ",") {
 		for _, r := range rs {
-			res, err := measure(*url+strings.TrimSpace(p), *pid, r, *conns, *warmup, *window, *timeout)
+			newNode, err := prober(*url, strings.TrimSpace(p), *timeout)
+			if err != nil {
+				return err
+			}
+			res, err := measure(newNode, *pid, r, *conns, *warmup, *window)
 			if err != nil {
 				return err
 			}
@@ -92,8 +107,17 @@ func run(args []string, out io.Writer) error {
 			if res.rate > 0 {
 				net = (res.cores - idle) / res.rate * 1e6
 			}
-			fmt.Fprintf(out, "%-8s %8.0f %9.1f %7d %10.3f %12.1fµs %9s %9s\n", strings.TrimSpace(p), r, res.rate, res.failed,
-				res.cores, net, res.p50.Round(10*time.Microsecond), res.p99.Round(10*time.Microsecond))
+			ratio := "1 (baseline)"
+			if b, ok := baseline[r]; !ok {
+				baseline[r] = net
+			} else if b > 0 {
+				ratio = fmt.Sprintf("%.2f", net/b)
+			}
+			fmt.Fprintf(out, "%-12s %8.0f %9.1f %7d %10.3f %12.1fµs %9s %9s %s\n", strings.TrimSpace(p), r, res.rate, res.failed,
+				res.cores, net, res.p50.Round(10*time.Microsecond), res.p99.Round(10*time.Microsecond), ratio)
+			if res.failed > 0 {
+				fmt.Fprintf(out, "  first failure: %s\n", res.firstErr)
+			}
 		}
 	}
 	return nil
@@ -102,34 +126,97 @@ func run(args []string, out io.Writer) error {
 type result struct {
 	rate     float64
 	failed   int64
+	firstErr string
 	cores    float64
 	p50, p99 time.Duration
 }
 
-// measure runs conns probe loops for warmup+window and returns what the
-// window saw.
-func measure(url string, pid int, rate float64, conns int, warmup, window, timeout time.Duration) (result, error) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var (
-		measuring atomic.Bool
-		ok, bad   atomic.Int64
-		mu        sync.Mutex
-		lat       []time.Duration
-		wg        sync.WaitGroup
-	)
-	period := time.Duration(float64(conns) / rate * float64(time.Second))
-	for i := range conns {
+// node is one simulated node's probe and what releases its connection.
+type node struct {
+	probe func(context.Context) error
+	close func()
+}
+
+// prober returns what makes one node probing kind ("lvscare" or a path).
+func prober(base, kind string, timeout time.Duration) (func() (node, error), error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return nil, fmt.Errorf("-url %q: %w", base, err)
+	}
+	if kind == "lvscare" || strings.HasPrefix(kind, "lvscare@") {
+		o := care.NewOptions()
+		if v, ok := strings.CutPrefix(kind, "lvscare@"); ok {
+			if o.ReadyInterval, err = time.ParseDuration(v); err != nil {
+				return nil, fmt.Errorf("-paths %q: after lvscare@ give a --ready-interval, e.g. lvscare@10s: %w", kind, err)
+			}
+		}
+		rs, err := netip.ParseAddrPort(u.Host)
+		if err != nil {
+			return nil, fmt.Errorf("-url %q: the care daemon's prober needs IP:port: %w", base, err)
+		}
+		cfg := care.ProbeConfig{Scheme: u.Scheme, Path: o.HealthPath, Method: o.HealthReqMethod, Timeout: o.HealthTimeout,
+			ReadyInterval: o.ReadyInterval, InsecureSkipVerify: true}
+		return func() (node, error) {
+			p, err := care.NewHTTPProber(cfg, "probecost")
+			if err != nil {
+				return node{}, err
+			}
+			return node{probe: func(ctx context.Context) error { return p.Probe(ctx, rs) }, close: p.Close}, nil
+		}, nil
+	}
+	if !strings.HasPrefix(kind, "/") {
+		return nil, fmt.Errorf("-paths: %q is neither a path (/healthz) nor lvscare", kind)
+	}
+	target := base + kind
+	return func() (node, error) {
 		tr := &http.Transport{
 			TLSClientConfig:     &tls.Config{InsecureSkipVerify: true}, // #nosec G402 -- loopback benchmark against a throwaway apiserver
 			MaxIdleConnsPerHost: 1,
 			DisableCompression:  true,
 		}
 		c := &http.Client{Transport: tr, Timeout: timeout}
+		return node{close: tr.CloseIdleConnections, probe: func(ctx context.Context) error {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+			if err != nil {
+				return err
+			}
+			resp, err := c.Do(req)
+			if err != nil {
+				return err
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("status %s", resp.Status)
+			}
+			return nil
+		}}, nil
+	}, nil
+}
+
+// measure runs conns probe loops for warmup+window and returns what the
+// window saw.
+func measure(newNode func() (node, error), pid int, rate float64, conns int, warmup, window time.Duration) (result, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var (
+		measuring atomic.Bool
+		ok, bad   atomic.Int64
+		firstErr  atomic.Value
+		mu        sync.Mutex
+		lat       []time.Duration
+		wg        sync.WaitGroup
+	)
+	period := time.Duration(float64(conns) / rate * float64(time.Second))
+	for i := range conns {
+		n, err := newNode()
+		if err != nil {
+			return result{}, err
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer tr.CloseIdleConnections()
+			defer n.close()
 			// Spread the nodes over the period, as nodes started at random times are.
 			select {
 			case <-time.After(period * time.Duration(i) / time.Duration(conns)):
@@ -140,17 +227,11 @@ func measure(url string, pid int, rate float64, conns int, warmup, window, timeo
 			defer tick.Stop()
 			for {
 				start := time.Now()
-				resp, err := c.Get(url)
-				if err == nil {
-					_, _ = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode != http.StatusOK {
-						err = fmt.Errorf("status %s", resp.Status)
-					}
-				}
+				err := n.probe(ctx)
 				if measuring.Load() {
 					if err != nil {
 						bad.Add(1)
+						firstErr.CompareAndSwap(nil, err.Error())
 					} else {
 						ok.Add(1)
 						d := time.Since(start)
@@ -185,6 +266,9 @@ func measure(url string, pid int, rate float64, conns int, warmup, window, timeo
 	wg.Wait()
 	n := ok.Load()
 	r := result{rate: float64(n) / elapsed.Seconds(), failed: bad.Load(), cores: (cpu1 - cpu0).Seconds() / elapsed.Seconds()}
+	if e, ok := firstErr.Load().(string); ok {
+		r.firstErr = e
+	}
 	if n > 0 {
 		slices.Sort(lat)
 		r.p50, r.p99 = lat[len(lat)/2], lat[len(lat)*99/100]

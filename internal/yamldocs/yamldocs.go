@@ -1,0 +1,61 @@
+// Package yamldocs splits a multi-document YAML file (a kubeadm --config
+// file) into its documents and joins documents back into a file, keeping
+// each document's bytes, so documents nobody edits reach upstream as the
+// user wrote them.
+package yamldocs
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/yaml"
+)
+
+// Doc is one document: its apiVersion and kind, and its bytes.
+type Doc struct {
+	metav1.TypeMeta
+	Raw []byte
+}
+
+// Split returns the documents of data that are not empty, in order.
+func Split(data []byte) ([]Doc, error) {
+	var docs []Doc
+	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+	for {
+		raw, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return docs, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading the YAML documents: %w", err)
+		}
+		if len(bytes.TrimSpace(raw)) == 0 {
+			continue
+		}
+		var tm metav1.TypeMeta
+		if err := yaml.Unmarshal(raw, &tm); err != nil {
+			return nil, fmt.Errorf("a document is not valid YAML: %w", err)
+		}
+		docs = append(docs, Doc{TypeMeta: tm, Raw: raw})
+	}
+}
+
+// Join is the file of the documents raws, separated by "---".
+func Join(raws ...[]byte) []byte {
+	var b bytes.Buffer
+	for i, raw := range raws {
+		if i > 0 {
+			b.WriteString("---\n")
+		}
+		b.Write(raw)
+		if !bytes.HasSuffix(raw, []byte("\n")) {
+			b.WriteByte('\n')
+		}
+	}
+	return b.Bytes()
+}
