@@ -162,7 +162,7 @@ func TestBuildInitramfsErrors(t *testing.T) {
 func TestQemuArgs(t *testing.T) {
 	o := runOptions{kernel: "/k", initrd: "/i", smp: 2, mem: "512M", accel: "tcg", appendArgs: "foo=1"}
 	got := strings.Join(qemuArgs(o), " ")
-	for _, want := range []string{"-accel tcg", "-smp 2", "-m 512M", "-no-reboot", "-serial stdio", "-kernel /k", "-initrd /i", "console=ttyS0 panic=-1 quiet mitigations=off foo=1"} {
+	for _, want := range []string{"-accel tcg", "-smp 2", "-m 512M", "-no-reboot", "-serial stdio", "-kernel /k", "-initrd /i", "console=ttyS0 panic=-1 quiet mitigations=off no_timer_check foo=1"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("qemu args %q lack %q", got, want)
 		}
