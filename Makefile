@@ -81,6 +81,14 @@ E2E_LB      ?= kernel
 E2E_BACKEND ?= nftables
 E2E_FLAGS   ?= -join-flags "--locallb-backend $(E2E_BACKEND)"
 
+.PHONY: bundle
+bundle: build ## The offline package (seeds' layout): _output/bundle/kubernetes-$(KUBE_VERSION)-linux-amd64.tar.gz and the tree _output/bundle/kube.
+	hack/bundle.sh
+
+.PHONY: bundle-test
+bundle-test: bundle e2e-build ## As root: a node in a private view installed by the package's init.sh runs our kubeadm init, no registry (test/e2e/README.md).
+	_output/e2e/bin/e2e bundle -bundle _output/bundle/kube $(BUNDLE_TEST_FLAGS)
+
 .PHONY: verify
 verify: ## gofmt, go vet, vendor/ matches go mod vendor.
 	hack/verify-all.sh

@@ -139,12 +139,30 @@ func printImages(out io.Writer, pf *output.PrintFlags, imgs []string) error {
 }
 
 // pullImages pulls upstream's images with upstream's function, then ours.
+// An image the runtime already has is not pulled again (upstream pulls every
+// one): a CRI pull asks the registry even then, so on an offline node whose
+// images were imported (the offline package's init.sh) upstream's pull
+// fails although nothing is missing. kubeadm init's preflight skips present
+// images the same way.
 func pullImages(rt utilruntime.ContainerRuntime, controlPlane []string, lvscare string, out io.Writer) error {
+	present := func(image string) bool {
+		ok := rt.ImageExists(image)
+		if ok {
+			fmt.Fprintf(out, "[config/images] Found %s in the container runtime, not pulled\n", image)
+		}
+		return ok
+	}
 	for _, image := range controlPlane {
+		if present(image) {
+			continue
+		}
 		if err := rt.PullImage(image); err != nil {
 			return fmt.Errorf("failed to pull image %q: %w", image, err)
 		}
 		fmt.Fprintf(out, "[config/images] Pulled %s\n", image)
+	}
+	if present(lvscare) {
+		return nil
 	}
 	if err := rt.PullImage(lvscare); err != nil {
 		return fmt.Errorf("failed to pull image %q (the workers' lvscare static pod): %w; import it with `ctr -n k8s.io images import lvscare-image.tar` "+

@@ -120,12 +120,15 @@ func parseImages(t *testing.T, out []byte, args []string) []string {
 }
 
 // pullRecorder is a container runtime that records pulls; only PullImage
-// may be called.
+// and ImageExists may be called.
 type pullRecorder struct {
 	utilruntime.ContainerRuntime
 	pulled []string
 	fail   map[string]error
+	have   map[string]bool
 }
+
+func (p *pullRecorder) ImageExists(image string) bool { return p.have[image] }
 
 func (p *pullRecorder) PullImage(image string) error {
 	p.pulled = append(p.pulled, image)
@@ -143,6 +146,20 @@ func TestPullImages(t *testing.T) {
 		t.Errorf("pulled %v, want %v", rt.pulled, want)
 	}
 	if !strings.Contains(out.String(), "[config/images] Pulled "+manifests.DefaultImage+"\n") {
+		t.Errorf("output:\n%s", out.String())
+	}
+
+	// Present images (imported offline) are not pulled: a CRI pull would ask
+	// the registry for them anyway.
+	out.Reset()
+	rt = &pullRecorder{have: map[string]bool{cp[0]: true, manifests.DefaultImage: true}}
+	if err := pullImages(rt, cp, manifests.DefaultImage, &out); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{cp[1]}; !reflect.DeepEqual(rt.pulled, want) {
+		t.Errorf("with %s and lvscare present pulled %v, want %v", cp[0], rt.pulled, want)
+	}
+	if !strings.Contains(out.String(), "[config/images] Found "+cp[0]+" in the container runtime, not pulled\n") {
 		t.Errorf("output:\n%s", out.String())
 	}
 

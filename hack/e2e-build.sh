@@ -3,7 +3,10 @@
 # is newer than test/e2e/go.mod and go.sum (and, for ours, its sources):
 #   kube-apiserver, kube-controller-manager  (k8s.io/kubernetes, pinned in test/e2e/go.mod)
 #   kubelet, kube-proxy                      (k8s.io/kubernetes, for the real worker)
+#   kube-scheduler, kubectl                  (k8s.io/kubernetes, for the offline package: hack/bundle.sh)
 #   etcd                                     (test/e2e/cmd/etcd: go.etcd.io/etcd/server/v3 embed)
+#   etcd-server                              (test/e2e/cmd/etcdserver: etcd's own main, for the
+#                                             package's etcd image; kubeadm passes its full flag set)
 #   images/pause.tar                         (test/e2e/cmd/pause packed by hack/ociimage: the
 #                                             sandbox image kubeadm names, registry.k8s.io/pause:<PauseVersion>)
 #   e2e                                      (test/e2e/cmd/e2e: the harness)
@@ -64,10 +67,11 @@ pause_image() {
 what=${*:-etcd kube-apiserver kube-controller-manager kubelet kube-proxy images e2e}
 for w in $what; do
   case $w in
-    kube-apiserver|kube-controller-manager|kubelet|kube-proxy) build "$w" "k8s.io/kubernetes/cmd/$w" ;;
+    kube-apiserver|kube-controller-manager|kube-scheduler|kubelet|kube-proxy|kubectl) build "$w" "k8s.io/kubernetes/cmd/$w" ;;
     etcd) build etcd ./cmd/etcd "$(newest test/e2e/cmd/etcd)" ;;
+    etcd-server) build etcd-server ./cmd/etcdserver test/e2e/cmd/etcdserver/main.go ;;
     images) pause_image ;;
     e2e) build e2e ./cmd/e2e "$(newest test/e2e)" go.mod $(git ls-files -- locallb care manifests | grep "\.go$") ;;
-    *) echo "e2e-build: unknown tool $w (etcd, kube-apiserver, kube-controller-manager, kubelet, kube-proxy, images, e2e)" >&2; exit 2 ;;
+    *) echo "e2e-build: unknown tool $w (etcd, etcd-server, kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy, kubectl, images, e2e)" >&2; exit 2 ;;
   esac
 done

@@ -9,8 +9,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 )
@@ -23,8 +26,21 @@ type Options struct {
 	Arch     string
 	User     string
 	FileCaps []string
-	Created  int64
+	// FileCapsEffective sets the effective bit too: for binaries that do
+	// not raise their capabilities themselves (e.g. coredns binding :53 as
+	// a non-root user).
+	FileCapsEffective bool
+	// Dir is a root filesystem tree added to the layer (owned by root, times
+	// set to Created): the tools and shared libraries a binary execs, e.g.
+	// kube-proxy's iptables and nft unpacked from Debian packages.
+	Dir     string
+	Created int64
 }
+
+// imagePath is the image's PATH: the standard one, so the bare command names
+// in kubeadm's static pod manifests (kube-apiserver, etcd, …) resolve to
+// /usr/local/bin, where upstream's images keep them.
+const imagePath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 const (
 	mediaManifest = "application/vnd.oci.image.manifest.v1+json"
@@ -92,7 +108,7 @@ func WriteArchive(out string, o Options) error {
 		"config": map[string]any{
 			"User":       o.User,
 			"Entrypoint": []string{o.Path},
-			"Env":        []string{"PATH=/usr/bin:/bin"},
+			"Env":        []string{imagePath},
 			"Labels": map[string]string{
 				"org.opencontainers.image.title":  path.Base(o.Path),
 				"org.opencontainers.image.source": "https://github.com/sealkube/kubeadm",
@@ -192,8 +208,14 @@ func layer(bin []byte, o Options, created time.Time) ([]byte, error) {
 	if u, g, ok := strings.Cut(o.User, ":"); ok {
 		uid, gid = u, g
 	}
-	passwd := "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:" + uid + ":" + gid + ":nonroot:/:/sbin/nologin\n"
-	group := "root:x:0:\nnonroot:x:" + gid + ":\n"
+	passwd := "root:x:0:0:root:/root:/sbin/nologin\n"
+	group := "root:x:0:\n"
+	if uid != "0" {
+		passwd += "nonroot:x:" + uid + ":" + gid + ":nonroot:/:/sbin/nologin\n"
+	}
+	if gid != "0" {
+		group += "nonroot:x:" + gid + ":\n"
+	}
 	dirs := map[string]bool{}
 	var mkdirs func(dir string) error
 	mkdirs = func(dir string) error {
@@ -220,7 +242,7 @@ func layer(bin []byte, o Options, created time.Time) ([]byte, error) {
 	}
 	var pax map[string]string
 	if len(o.FileCaps) > 0 {
-		xattr, err := fileCaps(o.FileCaps)
+		xattr, err := fileCaps(o.FileCaps, o.FileCapsEffective)
 		if err != nil {
 			return nil, err
 		}
@@ -229,6 +251,7 @@ func layer(bin []byte, o Options, created time.Time) ([]byte, error) {
 	if err := mkdirs("tmp"); err != nil {
 		return nil, err
 	}
+	files := map[string]bool{}
 	for _, f := range []struct {
 		name string
 		mode int64
@@ -242,6 +265,12 @@ func layer(bin []byte, o Options, created time.Time) ([]byte, error) {
 		if err := add(f.name, f.mode, f.data, f.pax); err != nil {
 			return nil, err
 		}
+		files[strings.TrimPrefix(path.Clean(f.name), "/")] = true
+	}
+	if o.Dir != "" {
+		if err := addTree(tw, o.Dir, created, mkdirs, files); err != nil {
+			return nil, err
+		}
 	}
 	if err := tw.Close(); err != nil {
 		return nil, err
@@ -250,10 +279,10 @@ func layer(bin []byte, o Options, created time.Time) ([]byte, error) {
 }
 
 // fileCaps encodes a version-2 security.capability xattr with the named
-// capabilities permitted but not effective: the binary raises them itself,
-// and a container that lacks one can still exec it (with the effective bit
-// the kernel would refuse the exec).
-func fileCaps(names []string) ([]byte, error) {
+// capabilities permitted and, unless effective, not effective: the binary
+// raises them itself, and a container that lacks one can still exec it (with
+// the effective bit the kernel would refuse the exec).
+func fileCaps(names []string, effective bool) ([]byte, error) {
 	var lo, hi uint32
 	for _, n := range names {
 		bit, ok := capBits[strings.TrimPrefix(strings.ToLower(strings.TrimSpace(n)), "cap_")]
@@ -266,12 +295,83 @@ func fileCaps(names []string) ([]byte, error) {
 			hi |= 1 << (bit - 32)
 		}
 	}
-	const vfsCapRevision2 = 0x02000000
+	const vfsCapRevision2, vfsCapFlagsEffective = 0x02000000, 0x000001
+	magic := uint32(vfsCapRevision2)
+	if effective {
+		magic |= vfsCapFlagsEffective
+	}
 	b := make([]byte, 20)
-	binary.LittleEndian.PutUint32(b[0:], vfsCapRevision2) // no VFS_CAP_FLAGS_EFFECTIVE
-	binary.LittleEndian.PutUint32(b[4:], lo)              // permitted
-	binary.LittleEndian.PutUint32(b[8:], 0)               // inheritable
+	binary.LittleEndian.PutUint32(b[0:], magic)
+	binary.LittleEndian.PutUint32(b[4:], lo) // permitted
+	binary.LittleEndian.PutUint32(b[8:], 0)  // inheritable
 	binary.LittleEndian.PutUint32(b[12:], hi)
 	binary.LittleEndian.PutUint32(b[16:], 0)
 	return b, nil
+}
+
+// addTree adds the regular files, symlinks and directories under dir, in
+// name order, owned by root and stamped with created, so the same tree gives
+// the same bytes. A path the layer already has (e.g. etc/passwd) is an error:
+// two versions of one file would make the image depend on the order.
+func addTree(tw *tar.Writer, dir string, created time.Time, mkdirs func(string) error, have map[string]bool) error {
+	var names []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p != dir {
+			names = append(names, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("reading the tree %s: %w", dir, err)
+	}
+	sort.Strings(names)
+	for _, p := range names {
+		rel, _ := filepath.Rel(dir, p)
+		name := filepath.ToSlash(rel)
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		if have[name] {
+			return fmt.Errorf("the tree %s has %s, which the image already gets from its options: remove it from the tree", dir, name)
+		}
+		if err := mkdirs(path.Dir(name)); err != nil {
+			return err
+		}
+		h := &tar.Header{Name: name, ModTime: created, Mode: int64(fi.Mode().Perm()), Format: tar.FormatPAX}
+		switch {
+		case fi.IsDir():
+			if err := mkdirs(name); err != nil {
+				return err
+			}
+			continue
+		case fi.Mode()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			h.Typeflag, h.Linkname, h.Mode = tar.TypeSymlink, target, 0o777
+		case fi.Mode().IsRegular():
+			h.Typeflag, h.Size = tar.TypeReg, fi.Size()
+		default:
+			return fmt.Errorf("%s in the tree %s is neither a file, a directory nor a symlink (%s): remove it", name, dir, fi.Mode().Type())
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			return fmt.Errorf("adding %s to the layer: %w", name, err)
+		}
+		have[name] = true
+		if h.Typeflag == tar.TypeReg {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			if _, err := tw.Write(data); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

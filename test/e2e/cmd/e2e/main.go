@@ -8,7 +8,8 @@
 // node's namespaces: "holder" keeps a node's namespaces and private /etc,
 // "kubelet" stands in for the kubelet's TLS bootstrap (-kubelet standin),
 // "kubelet-supervisor" stands in for systemd running the real kubelet,
-// "lb-userspace" is the care daemon over a userspace balancer.
+// "lb-userspace" is the care daemon over a userspace balancer. "bundle" is
+// the offline package's test (make bundle-test), on its own.
 package main
 
 import (
@@ -34,8 +35,10 @@ func main() {
 		err = lbUserspaceMain(args)
 	case "kubelet-supervisor":
 		err = kubeletSupervisorMain(args)
+	case "bundle":
+		err = bundleMain(args)
 	default:
-		err = fmt.Errorf("unknown subcommand %q: use run (default), holder, kubelet, kubelet-supervisor or lb-userspace", sub)
+		err = fmt.Errorf("unknown subcommand %q: use run (default), bundle, holder, kubelet, kubelet-supervisor or lb-userspace", sub)
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "e2e %s: %v\n", sub, err)

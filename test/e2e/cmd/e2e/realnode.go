@@ -227,6 +227,29 @@ func cgroupMounts() ([]string, error) {
 	return out, sc.Err()
 }
 
+// cgroupProcesses lists the processes in the kubelet's cgroup root, in
+// every hierarchy.
+func (r *realWorker) cgroupProcesses() []int {
+	seen := map[int]bool{}
+	var pids []int
+	for _, root := range r.cgroupDirs {
+		_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || d.Name() != "cgroup.procs" {
+				return nil
+			}
+			data, _ := os.ReadFile(p)
+			for _, f := range strings.Fields(string(data)) {
+				if pid, err := strconv.Atoi(f); err == nil && !seen[pid] {
+					seen[pid] = true
+					pids = append(pids, pid)
+				}
+			}
+			return nil
+		})
+	}
+	return pids
+}
+
 // removeCgroupRoot removes the cgroup root and everything the kubelet made
 // under it, deepest first (only empty cgroups can be removed).
 func (r *realWorker) removeCgroupRoot() error {
@@ -312,6 +335,9 @@ func (r *realWorker) teardown() {
 	}
 	for try := 0; try < 50; try++ {
 		pids, _ := processesIn(r.h.worker)
+		// Pods with their own network (coredns) live in other network
+		// namespaces, but in the kubelet's cgroups.
+		pids = append(pids, r.cgroupProcesses()...)
 		if len(pids) == 0 {
 			break
 		}

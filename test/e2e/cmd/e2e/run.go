@@ -153,13 +153,18 @@ func runMain(args []string) error {
 	}
 	h := &harness{o: o, work: work, log: logf, faults: map[string][]window{}, pfaults: map[string][]window{}, t0: time.Now()}
 	fmt.Printf("e2e: work directory %s (log: e2e.log; per-process logs: logs/)\n", work)
+	return h.runAll(h.run)
+}
 
+// runAll runs run, then tears down and reports; the work directory stays
+// when something failed or with -keep.
+func (h *harness) runAll(run func() error) error {
 	// Tear down on Ctrl-C/SIGTERM too: every process we start has
 	// Pdeathsig, and the namespaces are deleted by teardown.
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	runErr := make(chan error, 1)
-	go func() { runErr <- h.run() }()
+	go func() { runErr <- run() }()
 	var rerr error
 	select {
 	case rerr = <-runErr:
@@ -169,12 +174,12 @@ func runMain(args []string) error {
 	}
 	h.teardown()
 	h.report(rerr)
-	logf.Close()
+	h.log.Close()
 	failed := h.failed()
-	if rerr == nil && failed == 0 && !o.keep {
-		os.RemoveAll(work)
+	if rerr == nil && failed == 0 && !h.o.keep {
+		os.RemoveAll(h.work)
 	} else {
-		fmt.Printf("e2e: logs kept in %s\n", work)
+		fmt.Printf("e2e: logs kept in %s\n", h.work)
 	}
 	if rerr != nil || failed > 0 {
 		return fmt.Errorf("FAIL")
@@ -457,7 +462,9 @@ func leftoverNetns(prefix string) error {
 func (h *harness) report(rerr error) {
 	w := io.MultiWriter(os.Stdout, h.log)
 	fmt.Fprintln(w, "\n==== e2e summary ====")
-	fmt.Fprintf(w, "load balancer on the worker: %s; kubelet: %s\n", h.o.lb, h.o.kubelet)
+	if h.o.lb != "" {
+		fmt.Fprintf(w, "load balancer on the worker: %s; kubelet: %s\n", h.o.lb, h.o.kubelet)
+	}
 	for _, s := range h.steps {
 		fmt.Fprintf(w, "step %-14s %8.1fs\n", s.name, s.d.Seconds())
 	}
