@@ -304,6 +304,14 @@ func (rb *runbook) seedsConfigText() (string, error) {
 	if !strings.Contains(s, `mode: "ipvs"`) || !strings.Contains(s, "kubernetesVersion: "+kubeVersion) {
 		return "", fmt.Errorf("%s is not the seeds' config (no mode: \"ipvs\" or kubernetesVersion %s)", rb.seedsConfig, kubeVersion)
 	}
+	// kube-proxy sets the host-wide nf_conntrack_max to maxPerCore × cores
+	// (32768 × 2 here, below this host's 262144: it would lower it) and
+	// fails where the file is read-only, as in every network namespace but
+	// the host's: "open /proc/sys/net/netfilter/nf_conntrack_max: permission
+	// denied", kube-proxy crash-looping on every node. 0 leaves it alone.
+	const modeLine = "mode: \"ipvs\"\n"
+	s = strings.Replace(s, modeLine, modeLine+"conntrack:\n        maxPerCore: 0\n", 1)
+	rb.edit("kubeadm-config.yaml: kube-proxy conntrack.maxPerCore: 0 (nodes are network namespaces of one host: kube-proxy may not set the host-wide nf_conntrack_max)")
 	if rb.proxyMode != "ipvs" {
 		s = strings.Replace(s, `mode: "ipvs"`, fmt.Sprintf("mode: %q", rb.proxyMode), 1)
 		rb.edit(fmt.Sprintf(`kubeadm-config.yaml: kube-proxy mode "ipvs" -> %q (this kernel has no IPVS)`, rb.proxyMode))
@@ -441,6 +449,7 @@ func (rb *runbook) checks() error {
 	// kubernetes Service (kube-proxy's DNAT) over the pod network.
 	deadline := time.Now().Add(3 * time.Minute)
 	var last string
+	var perr error
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		pods, err := cs.CoreV1().Pods("kube-system").List(ctx, metav1.ListOptions{})
@@ -464,13 +473,13 @@ func (rb *runbook) checks() error {
 			break
 		}
 		if time.Now().After(deadline) {
-			err = fmt.Errorf("not all kube-system pods Running and ready within 3m: %s", last)
+			perr = fmt.Errorf("not all kube-system pods Running and ready within 3m: %s", last)
 			break
 		}
 		time.Sleep(2 * time.Second)
 	}
 	h.logf("kube-system pods: %s", last)
-	h.check("every kube-system pod Running and ready (4 static pods × 3 masters, kube-proxy × 4, coredns × 2, kube-lvscare)", err)
+	h.check("every kube-system pod Running and ready (4 static pods × 3 masters, kube-proxy × 4, coredns × 2, kube-lvscare)", perr)
 	h.check("the worker maps "+endpointName+" to the VIP", hostsMaps(h.worker, endpointName, vip))
 	h.check("the worker's kubelet and kube-proxy reach the apiservers only through the VIP", rb.onlyThroughVIP())
 	return nil

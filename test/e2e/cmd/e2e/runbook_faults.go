@@ -493,10 +493,20 @@ func (rb *runbook) leftovers(rn *rbNode) error {
 	h, n := rb.h, rn.n
 	var left []string
 	for _, p := range []string{filepath.Join(manifestDirPath, lvscareFile), filepath.Join(manifestDirPath, "kube-apiserver.yaml"),
-		filepath.Join(manifestDirPath, "etcd.yaml"), locallbState, kubeletConf, "/etc/kubernetes/admin.conf", pkiDir,
+		filepath.Join(manifestDirPath, "etcd.yaml"), locallbState, kubeletConf, "/etc/kubernetes/admin.conf",
 		"/etc/modules-load.d/kubeadm-locallb.conf", "/var/lib/etcd/member", "/var/lib/kubelet/config.yaml"} {
 		if _, err := os.Stat(n.path(p)); err == nil {
 			left = append(left, p)
+		}
+	}
+	// Upstream's reset empties these directories and keeps them.
+	for _, d := range []string{pkiDir, manifestDirPath, "/var/lib/kubelet"} {
+		if ents, err := os.ReadDir(n.path(d)); err == nil && len(ents) > 0 {
+			var names []string
+			for _, e := range ents {
+				names = append(names, e.Name())
+			}
+			left = append(left, d+"/{"+strings.Join(names, ",")+"}")
 		}
 	}
 	if data, err := os.ReadFile(n.path(hostsFile)); err == nil && strings.Contains(string(data), hostsMarker) {
