@@ -47,7 +47,7 @@ debs() {
     f=$(ls "$OUT/debs/${name}_"*"_$ARCH.deb" "$OUT/debs/${name}_"*_all.deb 2>/dev/null | while read -r d; do
       [[ $(sha256sum "$d" | cut -c1-64) == "$sum" ]] && echo "$d"; done | head -n1 || true)
     if [[ -z $f ]]; then
-      (cd "$OUT/debs" && apt-get download "$name=$ver" >/dev/null) ||
+      (cd "$OUT/debs" && apt-get -q -o APT::Sandbox::User=root download "$name=$ver" >/dev/null) ||
         die "Debian's archive does not serve $name=$ver (pinned in $LOCK): run apt-get update, or hack/bundle.sh --update-debs to pin what it serves now"
       f=$(ls -t "$OUT/debs/${name}_"*.deb | head -n1)
       [[ $(sha256sum "$f" | cut -c1-64) == "$sum" ]] ||
@@ -60,7 +60,7 @@ debs() {
 if [[ ${1:-} == --update-debs ]]; then
   tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
   names=$(awk '!/^#/ && NF {split($1, a, "="); print a[1]}' "$LOCK")
-  (cd "$tmp" && apt-get download $names >/dev/null)
+  (cd "$tmp" && apt-get -q -o APT::Sandbox::User=root download $names >/dev/null)
   { grep '^#' "$LOCK"; for f in "$tmp"/*.deb; do
       echo "$(dpkg-deb -f "$f" Package)=$(dpkg-deb -f "$f" Version) $(sha256sum "$f" | cut -c1-64)"; done; } >"$LOCK.new"
   mv "$LOCK.new" "$LOCK"

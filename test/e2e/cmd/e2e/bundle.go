@@ -103,6 +103,7 @@ func (b *bundleRun) run() error {
 	}{
 		{"node", b.node},
 		{"unpack", b.unpack},
+		{"init.sh refuses", b.initShRefuses},
 		{"init.sh", b.initSh},
 		{"init.sh again", b.initShAgain},
 		{"images pull", b.pull},
@@ -194,6 +195,23 @@ func (b *bundleRun) unpack() error {
 	return nil
 }
 
+// initShRefuses: on a host that lacks tools (/usr/sbin hidden from PATH:
+// losetup, and runc where it lives there) init.sh stops before changing
+// anything and says what to install.
+func (b *bundleRun) initShRefuses() error {
+	out, err := b.n.runEnv(b.h.log, time.Minute, []string{"PATH=/usr/bin:/bin"}, "/bin/sh", filepath.Join(b.pkg, "shell/init.sh"))
+	if err == nil {
+		return errors.New("init.sh without /usr/sbin on PATH succeeded; want a refusal")
+	}
+	if !strings.Contains(out, "ERROR: missing ") || !strings.Contains(out, "apt-get install ") {
+		return fmt.Errorf("init.sh without /usr/sbin on PATH: want a refusal naming what is missing and the fix, got:\n%s", out)
+	}
+	if _, err := os.Stat(b.n.path("/usr/bin/kubeadm")); err == nil && !b.hostBin["kubeadm"] {
+		return errors.New("init.sh refused but installed /usr/bin/kubeadm first")
+	}
+	return nil
+}
+
 func (b *bundleRun) initSh() error {
 	h := b.h
 	out, err := b.n.runEnv(h.log, 5*time.Minute, []string{"HOME=" + bundleNodeRoot}, "sh", filepath.Join(b.pkg, "shell/init.sh"))
@@ -276,7 +294,11 @@ func (b *bundleRun) master() error {
 	if err := os.MkdirAll(patches, 0o755); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(patches, "kubeletconfiguration+strategic.yaml"), []byte("cgroupRoot: "+h.real.cgroupRoot+"\n"), 0o644); err != nil {
+	// The disk is the host's, shared with whatever else runs there: without
+	// lower eviction thresholds a fuller disk than 85% taints the node with
+	// disk pressure and coredns stays Pending.
+	patch := "cgroupRoot: " + h.real.cgroupRoot + "\nevictionHard: {imagefs.available: 1%, nodefs.available: 1%, memory.available: 100Mi}\n"
+	if err := os.WriteFile(filepath.Join(patches, "kubeletconfiguration+strategic.yaml"), []byte(patch), 0o644); err != nil {
 		return err
 	}
 	start := time.Now()
