@@ -213,9 +213,12 @@ func (rb *runbook) makeNodes() error {
 		// package generated its kubelet drop-in for the host's cgroup
 		// driver): cgroup v1 allowed, cgroupfs (no systemd), and a cgroup
 		// root of its own so four kubelets on one host do not reap each
-		// other's pods. A drop-in, not the cluster's config: the seeds'
-		// kubeadm-config.yaml has no KubeletConfiguration.
-		dropin := fmt.Sprintf("apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nfailCgroupV1: false\ncgroupDriver: cgroupfs\ncgroupRoot: %s\n", r.cgroupRoot)
+		// other's pods; low eviction thresholds, since the disk is the host's
+		// (shared: above ~85% full the defaults taint the nodes with disk
+		// pressure, see the bundle test). A drop-in, not the cluster's
+		// config: the seeds' kubeadm-config.yaml has no KubeletConfiguration.
+		dropin := fmt.Sprintf("apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nfailCgroupV1: false\ncgroupDriver: cgroupfs\ncgroupRoot: %s\n"+
+			"evictionHard: {imagefs.available: 1%%, nodefs.available: 1%%, memory.available: 100Mi}\n", r.cgroupRoot)
 		for p, data := range map[string]string{
 			"/etc/cni/net.d/10-runbook.conflist":  cni,
 			"/etc/default/kubelet":                "KUBELET_EXTRA_ARGS=--config-dir=/etc/default/kubelet.d\n",
