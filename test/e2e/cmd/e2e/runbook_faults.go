@@ -400,7 +400,7 @@ func (rb *runbook) reboot(rn *rbNode) error {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if _, err := rb.sh(rn.n, time.Minute, `grep -o ' /run/[^ ]*' /proc/self/mountinfo | sort -r | xargs -r umount -l
+	if _, err := rb.sh(rn.n, time.Minute, `awk '$5 ~ "^/run/" {print $5}' /proc/self/mountinfo | sort -r | xargs -r umount -l || true
 rm -rf /run/containerd /run/netns`); err != nil {
 		return err
 	}
@@ -460,18 +460,7 @@ func (rb *runbook) upgradeRestart(rn *rbNode, run int) error {
 // nothing of ours may be left on any node.
 func (rb *runbook) reset() error {
 	h := rb.h
-	if h.probe != nil {
-		h.probe.stop()
-		h.probe = nil
-	}
-	if h.persist != nil {
-		h.persist.stop()
-		h.persist = nil
-	}
-	if h.nodes != nil {
-		h.nodes.stop()
-		h.logf("worker node over the run: %s", h.nodes.summary())
-	}
+	h.stopClients()
 	for i := len(rb.nodes) - 1; i >= 0; i-- {
 		rn := rb.nodes[i]
 		if rn.kubelet != nil {
