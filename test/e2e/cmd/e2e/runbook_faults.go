@@ -312,8 +312,23 @@ func (rb *runbook) fault(run int, name string) error {
 	h.logf("fault %-30s run %d: fresh client %d/%d failed, window %s (first error: %s); persistent client %d/%d failed, recovered %s (first error: %s); lease gap %s",
 		name, run, w.failed, w.total, w.span.Round(time.Millisecond), tail(w.firstErr, 160), pw.failed, pw.total, pw.recovery.Round(time.Millisecond), tail(pw.firstErr, 160),
 		h.nodes.longestGap(w.from, w.to).Round(10*time.Millisecond))
+	h.logf("fault %s run %d: failed requests at (s after the fault began) fresh %s; persistent %s", name, run, failedAt(h.probe.since(start), start), failedAt(ps, start))
 	h.check(fmt.Sprintf("run %d: requests through the VIP succeed again after %q", run, name), rerr)
 	return nil
+}
+
+// failedAt lists when the failed samples started, relative to start.
+func failedAt(ss []sample, start time.Time) string {
+	var at []string
+	for _, s := range ss {
+		if !s.ok {
+			at = append(at, fmt.Sprintf("%.2f", s.at.Sub(start).Seconds()))
+		}
+	}
+	if len(at) == 0 {
+		return "none"
+	}
+	return strings.Join(at, " ")
 }
 
 // waitAPIServer waits until a kube-apiserver other than old runs on the
