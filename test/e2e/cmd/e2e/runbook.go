@@ -203,7 +203,9 @@ func (rb *runbook) makeNodes() error {
 		if err := os.MkdirAll(croot, 0o700); err != nil {
 			return err
 		}
-		if _, err := n.run(h.log, 10*time.Second, "sh", "-c", "mkdir -p /var/lib/containerd && mount --bind "+croot+" /var/lib/containerd"); err != nil {
+		// A fresh machine has no ~/.kube (the seeds' `mkdir ~/.kube` fails
+		// on one that has): hide the host's in the node's /root overlay.
+		if _, err := n.run(h.log, 10*time.Second, "sh", "-c", "mkdir -p /var/lib/containerd && mount --bind "+croot+" /var/lib/containerd && rm -rf /root/.kube"); err != nil {
 			return err
 		}
 		cni := fmt.Sprintf(`{"cniVersion": "0.4.0", "name": "runbook", "plugins": [{"type": "bridge", "bridge": "cni0", "isGateway": true, "ipMasq": false,
