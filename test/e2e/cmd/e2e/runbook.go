@@ -217,10 +217,14 @@ func (rb *runbook) makeNodes() error {
 		// root of its own so four kubelets on one host do not reap each
 		// other's pods; low eviction thresholds, since the disk is the host's
 		// (shared: above ~85% full the defaults taint the nodes with disk
-		// pressure, see the bundle test). A drop-in, not the cluster's
-		// config: the seeds' kubeadm-config.yaml has no KubeletConfiguration.
+		// pressure, see the bundle test) and no image garbage collection:
+		// above 85% disk use the kubelet deletes unused images, and an
+		// offline node cannot pull them again (seen: after the reboot fault
+		// the pause image was gone and no pod could start). A drop-in, not
+		// the cluster's config: the seeds' kubeadm-config.yaml has no
+		// KubeletConfiguration.
 		dropin := fmt.Sprintf("apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nfailCgroupV1: false\ncgroupDriver: cgroupfs\ncgroupRoot: %s\n"+
-			"evictionHard: {imagefs.available: 1%%, nodefs.available: 1%%, memory.available: 100Mi}\n", r.cgroupRoot)
+			"evictionHard: {imagefs.available: 1%%, nodefs.available: 1%%, memory.available: 100Mi}\nimageGCHighThresholdPercent: 100\nimageGCLowThresholdPercent: 99\n", r.cgroupRoot)
 		for p, data := range map[string]string{
 			"/etc/cni/net.d/10-runbook.conflist":  cni,
 			"/etc/default/kubelet":                "KUBELET_EXTRA_ARGS=--config-dir=/etc/default/kubelet.d\n",

@@ -419,7 +419,17 @@ func (rb *runbook) reboot(rn *rbNode) error {
 rm -rf /run/containerd /run/netns`); err != nil {
 		return err
 	}
-	h.logf("%s: every process killed, /run cleared (%s)", rn.n.name, time.Since(start).Round(100*time.Millisecond))
+	// A booted machine has no cgroups of the killed containers either; left
+	// there, the new kubelet's cAdvisor spends ~3 s on each (90 s here)
+	// before it syncs any pod.
+	if err := rn.r.removeCgroupRoot(); err != nil {
+		return err
+	}
+	rn.r.cgroupDirs = nil
+	if err := rn.r.makeCgroupRoot(); err != nil {
+		return err
+	}
+	h.logf("%s: every process killed, /run and the kubelet's cgroups cleared (%s)", rn.n.name, time.Since(start).Round(100*time.Millisecond))
 	time.Sleep(2 * time.Second)
 	// Boot: containerd (systemd's containerd.service on a real node), then
 	// the kubelet.
