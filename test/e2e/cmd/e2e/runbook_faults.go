@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -462,6 +463,9 @@ func (rb *runbook) upgradeRestart(rn *rbNode, run int) error {
 	if !strings.Contains(s, key) {
 		return fmt.Errorf("%s: no metadata.annotations in the apiserver manifest", rn.n.name)
 	}
+	// One annotation, replaced each time: a repeated key makes the
+	// manifest invalid and the kubelet keeps the old pod.
+	s = regexp.MustCompile(`(?m)^    e2e\.sealkube\.io/restart: .*\n`).ReplaceAllString(s, "")
 	s = strings.Replace(s, key, fmt.Sprintf("%s    e2e.sealkube.io/restart: \"%d-%d\"\n", key, run, time.Now().UnixNano()), 1)
 	old := rn.pidsNamed(apiserverComm)
 	start := time.Now()
