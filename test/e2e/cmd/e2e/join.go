@@ -291,7 +291,13 @@ func (h *harness) join() error {
 		h.kubeProxyChecks()
 	}
 
-	c, err := httpsClient(w.nsPath(), h.ca, h.o.reqTimeout)
+	return h.startClients()
+}
+
+// startClients starts the worker's fresh-connection and persistent clients
+// through the VIP and waits until both succeed.
+func (h *harness) startClients() error {
+	c, err := httpsClient(h.worker.nsPath(), h.ca, h.o.reqTimeout)
 	if err != nil {
 		return err
 	}

@@ -227,18 +227,7 @@ func (rb *runbook) faultsAll() error {
 		return err
 	}
 	h.nodes = startNodeWatch(cs, "w", 500*time.Millisecond)
-	c, err := httpsClient(h.worker.nsPath(), h.ca, h.o.reqTimeout)
-	if err != nil {
-		return err
-	}
-	h.probe = startProber(c, fmt.Sprintf("https://%s%s", vipAddrPort(), freshPath), h.o.interval, 200000)
-	pc, conn, err := h.newPersistentClient()
-	if err != nil {
-		return err
-	}
-	h.pconn = conn
-	h.persist = startProber(pc, fmt.Sprintf("https://%s%s", vipAddrPort(), persistentPath), persistentInterval, 200000)
-	if err := h.waitHealthy(30 * time.Second); err != nil {
+	if err := h.startClients(); err != nil {
 		return err
 	}
 	for r := 1; r <= h.o.repeat; r++ {
