@@ -32,7 +32,7 @@ demo: build ## Build, show offline what the tool does (temp dir); as root, then 
 	KUBEADM=$(BIN)/kubeadm hack/demo.sh
 
 .PHONY: test
-test: unit race vm-test e2e ## What CI runs: unit tests, the race detector, the real-kernel tests in a VM, then end to end (root).
+test: unit race vm-test e2e e2e-ipvs ## What CI runs: unit tests, the race detector, the real-kernel tests in a VM, then end to end (root): nftables on this kernel, IPVS on a VM worker.
 
 .PHONY: unit
 unit: ## Unit, compatibility, certificate and offline tests; no root needed.
@@ -69,17 +69,31 @@ image: ## OCI image archive of the care daemon, without a Docker daemon: _output
 e2e-build: ## Build kube-apiserver, kube-controller-manager, etcd and the e2e harness (test/e2e module) into _output/e2e/bin, skipping fresh ones.
 	hack/e2e-build.sh
 
+# The worker's load balancer: "kernel" runs our locallb join phase and lvscare
+# on the backend below (nftables here: CI's kernel has no IPVS); "userspace"
+# is a stand-in for kernels with neither. E2E_BACKEND=ipvs runs the worker as
+# a qemu VM booting Debian's kernel, which has IPVS, with kube-proxy beside
+# the care daemon (test/e2e/README.md).
+E2E_LB      ?= kernel
+E2E_BACKEND ?= nftables
+E2E_WORKER  ?= $(if $(filter ipvs,$(E2E_BACKEND)),vm,ns)
+E2E_FLAGS   ?= -worker $(E2E_WORKER) -join-flags "--locallb-backend $(E2E_BACKEND)"
+
 .PHONY: e2e
-e2e: build lvscare image e2e-build ## End to end as root: 3 apiservers + etcd in netns, worker join through its local LB, faults (test/e2e/README.md).
+e2e: build lvscare image e2e-build $(if $(filter vm,$(E2E_WORKER)),e2e-vm-prepare) ## End to end as root: 3 apiservers + etcd in netns, worker join through its local LB, faults (test/e2e/README.md).
 	cd test/e2e && GOFLAGS=-mod=mod CGO_ENABLED=0 $(GO) test ./cmd/...
 	_output/e2e/bin/e2e -lb $(E2E_LB) $(E2E_FLAGS)
 
-# The worker's load balancer: "kernel" runs our locallb join phase and lvscare
-# on the backend below (nftables here: CI's kernel has no IPVS); "userspace"
-# is a stand-in for kernels with neither.
-E2E_LB      ?= kernel
-E2E_BACKEND ?= nftables
-E2E_FLAGS   ?= -join-flags "--locallb-backend $(E2E_BACKEND)"
+# The default backend end to end (issue 14): the worker as a VM with IPVS,
+# kube-proxy beside it; about 6–7 minutes warm (test/e2e/README.md).
+.PHONY: e2e-ipvs
+e2e-ipvs: ## make e2e E2E_BACKEND=ipvs: the worker as a qemu VM with real IPVS, the same faults, kube-proxy in ipvs and nftables mode beside it.
+	$(MAKE) e2e E2E_BACKEND=ipvs
+
+.PHONY: e2e-vm-prepare
+e2e-vm-prepare: ## For the worker VM: qemu and Debian's kernel (hack/vm-test.sh), iptables and ipset unpacked for kube-proxy's ipvs mode.
+	hack/vm-test.sh --prepare-only
+	hack/e2e-vm-userland.sh
 
 .PHONY: bundle
 bundle: build ## The offline package (seeds' layout): _output/bundle/kubernetes-$(KUBE_VERSION)-linux-amd64.tar.gz and the tree _output/bundle/kube.

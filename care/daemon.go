@@ -212,9 +212,23 @@ func (d *Daemon) restore(desired, applied locallb.VirtualServer) locallb.Virtual
 	// kube-proxy cleanup, an admin); a failed Ensure of ours is not.
 	if SameVirtualServer(applied, desired) {
 		d.metrics.restored(d.cfg.VIP)
+		// Connections that lost their flow entries while it was gone
+		// (IPVS with expire_nodest_conn, as kube-proxy sets it) would
+		// hang until their clients' timeouts: end them now, so the
+		// clients reconnect through the restored virtual server.
+		orphans := 0
+		if f, ok := d.lb.(locallb.OrphanFlusher); ok {
+			n, err := f.FlushOrphans(d.cfg.VIP)
+			if err != nil && !errors.Is(err, locallb.ErrSocketDestroyUnsupported) {
+				d.balancerErr("flush", err)
+			}
+			orphans = n
+			d.metrics.flushedOrphans(d.cfg.VIP, n)
+		}
 		if ok, n := d.limit.allow("restore"); ok {
 			d.log.Warn("virtual server was deleted or changed outside lvscare; restored it",
-				"vs", d.cfg.VIP, "found", found, "had", got.RealServers, "changed", got.Deviations, "suppressed", n)
+				"vs", d.cfg.VIP, "found", found, "had", got.RealServers, "changed", got.Deviations,
+				"orphaned_connections_ended", orphans, "suppressed", n)
 		}
 	}
 	return desired

@@ -237,10 +237,20 @@ func TestDaemonRestoresAFlushedVirtualServer(t *testing.T) {
 	lb := newMemBalancer()
 	r := startDaemon(t, fastConfig(vip, ms...), lb)
 	eventually(t, waitLimit, "virtual server created", weightIs(lb, ms[1].addr, 1))
+	if n := lb.orphanFlushCount(); n != 0 {
+		t.Fatalf("FlushOrphans called %d times before anything deleted the virtual server", n)
+	}
+	lb.mu.Lock()
+	lb.orphans = 3
+	lb.mu.Unlock()
 	if err := lb.Delete(vip); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, waitLimit, "virtual server restored", func() bool { return len(lb.weights(vip)) == 2 })
+	// The connections that lost their flow entries meanwhile are ended.
+	eventually(t, waitLimit, "orphaned connections ended and counted", func() bool {
+		return lb.orphanFlushCount() >= 1 && testutil.ToFloat64(r.metrics.flushes.WithLabelValues(vip.String(), "")) >= 3
+	})
 	// Someone changing a weight is repaired too.
 	if err := lb.SetWeight(vip, ms[0].addr, 0); err != nil {
 		t.Fatal(err)

@@ -23,12 +23,33 @@ type memBalancer struct {
 	// while the real server was still in the virtual server (a bug).
 	flushed    []netip.AddrPort
 	inRotation []locallb.RealServer
+	// orphans is what FlushOrphans reports ending; orphanFlushes counts
+	// its calls.
+	orphans       int
+	orphanFlushes int
 }
 
 var (
-	_ locallb.Balancer    = (*memBalancer)(nil)
-	_ locallb.FlowFlusher = (*memBalancer)(nil)
+	_ locallb.Balancer      = (*memBalancer)(nil)
+	_ locallb.FlowFlusher   = (*memBalancer)(nil)
+	_ locallb.OrphanFlusher = (*memBalancer)(nil)
 )
+
+func (m *memBalancer) FlushOrphans(vip netip.AddrPort) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return 0, m.fail
+	}
+	m.orphanFlushes++
+	return m.orphans, nil
+}
+
+func (m *memBalancer) orphanFlushCount() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.orphanFlushes
+}
 
 func newMemBalancer() *memBalancer {
 	return &memBalancer{vs: map[netip.AddrPort]locallb.VirtualServer{}, changed: make(chan struct{}, 1)}

@@ -56,7 +56,7 @@ func NewMetrics() *Metrics {
 			Name: "lvscare_balancer_errors_total", Help: "Failed calls to the kernel load balancer by operation.",
 		}, []string{"op"}),
 		flushes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "lvscare_flushed_connections_total", Help: "Established connections ended because their real server was removed as dead.",
+			Name: "lvscare_flushed_connections_total", Help: "Established connections ended because their real server was removed as dead (label rs), or because they lost their flow entries while the virtual server was deleted (rs empty).",
 		}, []string{"virtual_server", "real_server"}),
 	}
 	m.reg.MustRegister(m.up, m.phase, m.probe, m.transitions, m.restores, m.failOpen, m.lbErrors, m.flushes,
@@ -123,6 +123,15 @@ func (m *Metrics) flushed(vip, rs netip.AddrPort, n int) {
 		return
 	}
 	m.flushes.WithLabelValues(vip.String(), rs.String()).Add(float64(n))
+}
+
+// flushedOrphans counts connections ended after a restore because they had
+// lost their flow entries; they belong to no one real server (rs="").
+func (m *Metrics) flushedOrphans(vip netip.AddrPort, n int) {
+	if m == nil || n == 0 {
+		return
+	}
+	m.flushes.WithLabelValues(vip.String(), "").Add(float64(n))
 }
 
 func (m *Metrics) balancerError(op string) {

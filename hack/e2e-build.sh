@@ -71,7 +71,7 @@ for w in $what; do
     etcd) build etcd ./cmd/etcd "$(newest test/e2e/cmd/etcd)" ;;
     etcd-server) build etcd-server ./cmd/etcdserver test/e2e/cmd/etcdserver/main.go ;;
     images) pause_image ;;
-    e2e) build e2e ./cmd/e2e "$(newest test/e2e)" go.mod $(git ls-files -- locallb care manifests | grep "\.go$") ;;
+    e2e) build e2e ./cmd/e2e "$(newest test/e2e)" go.mod $(git ls-files -- locallb care manifests hack/vm/kmod hack/vm/newc | grep "\.go$") ;;
     *) echo "e2e-build: unknown tool $w (etcd, etcd-server, kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy, kubectl, images, e2e)" >&2; exit 2 ;;
   esac
 done

@@ -30,6 +30,8 @@ Options:
   --mem SIZE           VM memory (default 512M)
   --refresh-kernel     ask apt for the newest linux-image-amd64 again
                        (otherwise the cached kernel is reused without apt)
+  --prepare-only       install qemu and cache the kernel, then exit (for
+                       the e2e's worker VM: make e2e E2E_BACKEND=ipvs)
   -h, --help           this text
 
 Environment:
@@ -55,6 +57,7 @@ SMP=2
 MEM=512M
 EXTRA_MODULES=""
 REFRESH=0
+PREPARE_ONLY=0
 pkgs=()
 test_args=()
 
@@ -71,6 +74,7 @@ while [ $# -gt 0 ]; do
 	--smp) need_value "$@"; SMP=$2; shift 2 ;;
 	--mem) need_value "$@"; MEM=$2; shift 2 ;;
 	--refresh-kernel) REFRESH=1; shift ;;
+	--prepare-only) PREPARE_ONLY=1; shift ;;
 	--)
 		shift
 		test_args=("$@")
@@ -165,6 +169,7 @@ moddir=$(ls -d "$KDIR/$kpkg"/root/lib/modules/*/ 2>/dev/null | head -n1)
 moddir=${moddir%/}
 [ -n "$moddir" ] || die "no lib/modules/<version> in $KDIR/$kpkg/root: delete $KDIR and retry"
 phase "kernel: $kpkg ($(basename "$moddir"))"
+[ "$PREPARE_ONLY" = 1 ] && exit 0
 
 # --- test binaries -----------------------------------------------------------
 cd "$ROOT"

@@ -82,6 +82,7 @@ var suiteCases = []suiteCase{
 	{"cleanup-only-ours", suiteCleanupOnlyOurs},
 	{"forwarding", suiteForwarding},
 	{"flush-dead", suiteFlushDead},
+	{"restored-after-delete", suiteRestoredAfterDelete},
 }
 
 // runBalancerSuite runs every case for every family, each in a fresh

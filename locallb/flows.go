@@ -68,6 +68,18 @@ type FlowFlusher interface {
 	FlushRealServer(vip, rs netip.AddrPort) (int, error)
 }
 
+// OrphanFlusher is implemented by balancers whose established connections
+// can outlive their flow entries when the virtual server is deleted and
+// put back (IPVS). Call FlushOrphans right after restoring a virtual server
+// that something else deleted.
+type OrphanFlusher interface {
+	// FlushOrphans resets the local sockets connected to vip that have no
+	// flow entry left: their packets would match nothing and be lost, so
+	// their clients would hang until their own timeouts. It returns how
+	// many it reset.
+	FlushOrphans(vip netip.AddrPort) (int, error)
+}
+
 // ErrSocketDestroyUnsupported is wrapped when the kernel refuses
 // SOCK_DESTROY (built without CONFIG_INET_DIAG_DESTROY) or has no TCP
 // socket diagnostics (modules inet_diag, tcp_diag).
@@ -325,21 +337,96 @@ func parseIPVSAddr(s string) (netip.Addr, error) {
 	return netip.AddrFrom4(b), nil
 }
 
+// readIPVSConns reads the IPVS connection table of ns.
+func readIPVSConns(ns netns.NsHandle) ([]ipvsConn, error) {
+	var conns []ipvsConn
+	err := inNetnsThread(ns, func() error {
+		f, err := os.Open("/proc/thread-self/net/ip_vs_conn")
+		if err != nil {
+			return fmt.Errorf("reading the IPVS connection table: %w", err)
+		}
+		defer f.Close()
+		conns, err = parseIPVSConns(f)
+		return err
+	})
+	return conns, err
+}
+
+// flushIPVSOrphans resets the established local sockets connected to vip
+// that have no IPVS connection entry, in the network namespace at nsPath.
+//
+// Deleting a virtual server (kube-proxy's IPVS flush, or its cleanup of
+// virtual servers it does not own) leaves its connection entries pointing
+// to real servers that are gone. Restored at once, the real servers come
+// back and the entries work again. But with net.ipv4.vs.expire_nodest_conn
+// = 1, which kube-proxy in ipvs mode sets, a packet sent in between expires
+// its entry: the connection's later packets match none and, not being SYNs,
+// are not scheduled either, so they leave the node addressed to the VIP and
+// are lost. Resetting such a socket makes its client reconnect at once.
+func flushIPVSOrphans(nsPath string, vip netip.AddrPort) (int, error) {
+	var ended int
+	err := withNetns(nsPath, func(ns netns.NsHandle) error {
+		h, err := netlink.NewHandleAt(ns, unix.NETLINK_INET_DIAG)
+		if err != nil {
+			return fmt.Errorf("opening a NETLINK_SOCK_DIAG socket: %w", err)
+		}
+		defer h.Close()
+		family := uint8(unix.AF_INET)
+		if vip.Addr().Is6() {
+			family = unix.AF_INET6
+		}
+		// The sockets first: a connection opened after this read has its
+		// entry by the time the table is read.
+		socks, err := h.SocketDiagTCP(family)
+		if err != nil && !errors.Is(err, netlink.ErrDumpInterrupted) {
+			// (An interrupted dump is still a list: a socket it missed
+			// is left for the next restore.)
+			return fmt.Errorf("listing TCP sockets: %w", err)
+		}
+		conns, err := readIPVSConns(ns)
+		if err != nil {
+			return err
+		}
+		tracked := map[netip.AddrPort]bool{}
+		for _, c := range conns {
+			if c.proto == "TCP" && c.vip == vip {
+				tracked[c.client] = true
+			}
+		}
+		var flows []clientFlow
+		for _, sk := range socks {
+			remote, ok1 := netip.AddrFromSlice(sk.ID.Destination)
+			local, ok2 := netip.AddrFromSlice(sk.ID.Source)
+			if !ok1 || !ok2 || sk.State != tcpEstablished {
+				continue
+			}
+			if netip.AddrPortFrom(remote.Unmap(), sk.ID.DestinationPort) != vip {
+				continue
+			}
+			client := netip.AddrPortFrom(local.Unmap(), sk.ID.SourcePort)
+			if !tracked[client] {
+				flows = append(flows, clientFlow{client: client, vip: vip})
+			}
+		}
+		ended, err = destroySockets(ns, flows)
+		return err
+	})
+	if err != nil {
+		return ended, fmt.Errorf("ending the connections through %s that lost their IPVS entries: %w", vip, err)
+	}
+	return ended, nil
+}
+
+// tcpEstablished is TCP_ESTABLISHED in the kernel's socket states.
+const tcpEstablished = 1
+
 // flushIPVS resets the local sockets whose IPVS connection through vip
 // goes to rs, in the network namespace at nsPath.
 func flushIPVS(nsPath string, vip, rs netip.AddrPort) (int, error) {
 	var ended int
 	err := withNetns(nsPath, func(ns netns.NsHandle) error {
-		var conns []ipvsConn
-		if err := inNetnsThread(ns, func() error {
-			f, err := os.Open("/proc/thread-self/net/ip_vs_conn")
-			if err != nil {
-				return fmt.Errorf("reading the IPVS connection table: %w", err)
-			}
-			defer f.Close()
-			conns, err = parseIPVSConns(f)
-			return err
-		}); err != nil {
+		conns, err := readIPVSConns(ns)
+		if err != nil {
 			return err
 		}
 		var flows []clientFlow
@@ -348,7 +435,6 @@ func flushIPVS(nsPath string, vip, rs netip.AddrPort) (int, error) {
 				flows = append(flows, clientFlow{client: c.client, vip: vip})
 			}
 		}
-		var err error
 		ended, err = destroySockets(ns, flows)
 		return err
 	})

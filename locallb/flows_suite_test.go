@@ -1,6 +1,7 @@
 package locallb
 
 import (
+	"bufio"
 	"errors"
 	"io"
 	"net"
@@ -127,5 +128,89 @@ func suiteFlushDead(t *testing.T, env suiteEnv) {
 	}
 	if err := echo(toB); err != nil {
 		t.Fatalf("established connection to the drained %s broke after a second flush: %v", b.name, err)
+	}
+}
+
+// suiteRestoredAfterDelete: something else deletes the virtual server (a
+// kube-proxy flush) and the daemon puts it back at once.
+//   - Idle established connections keep working on both backends (IPVS
+//     revives the deleted real servers' entries; nftables' conntrack kept
+//     the NAT mappings), and FlushOrphans ends none of them.
+//   - On IPVS with net.ipv4.vs.expire_nodest_conn = 1, which kube-proxy in
+//     ipvs mode sets, the kernel expires the entries of deleted real
+//     servers: every established connection through the VIP is then a
+//     black hole, and FlushOrphans must end them all at once.
+//   - nftables, a connection whose client sent while the table was gone:
+//     measured and logged only.
+func suiteRestoredAfterDelete(t *testing.T, env suiteEnv) {
+	vip, a, b := setupForwarding(t, env)
+	toA, toB := connTo(t, env, vip, a), connTo(t, env, vip, b)
+	orphans, isIPVS := env.lb.(OrphanFlusher)
+	deleteRestore := func() {
+		t.Helper()
+		if err := env.lb.Delete(vip); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+		mustEnsure(t, env.lb, vip, rs(a.addr.String(), 1), rs(b.addr.String(), 1))
+	}
+
+	deleteRestore()
+	if isIPVS {
+		if n, err := orphans.FlushOrphans(vip); n != 0 || err != nil {
+			t.Errorf("FlushOrphans after a delete and restore with expire_nodest_conn = 0: %d, %v; want 0, nil", n, err)
+		}
+	}
+	for _, c := range []net.Conn{toA, toB} {
+		if err := echo(c); err != nil {
+			t.Fatalf("%s: a connection that was idle while the virtual server was deleted and restored broke: %v", env.backend.name, err)
+		}
+	}
+
+	if !isIPVS {
+		// Measured only: a packet sent while the table is gone leaves
+		// without DNAT; does the retransmission after the restore get
+		// through?
+		if err := env.lb.Delete(vip); err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.WriteString(toA, "ping\n")
+		time.Sleep(50 * time.Millisecond)
+		mustEnsure(t, env.lb, vip, rs(a.addr.String(), 1), rs(b.addr.String(), 1))
+		_ = toA.SetReadDeadline(time.Now().Add(5 * time.Second))
+		start := time.Now()
+		line, err := bufio.NewReader(toA).ReadString('\n')
+		t.Logf("%s/%s: a connection that sent while the table was gone: %q, %v after %v", env.backend.name, env.fam.name, line, err, time.Since(start).Round(time.Millisecond))
+		return
+	}
+
+	inNetns(t, env.ns, func() {
+		if err := os.WriteFile("/proc/sys/net/ipv4/vs/expire_nodest_conn", []byte("1"), 0o644); err != nil {
+			t.Fatalf("setting expire_nodest_conn in the test's namespace: %v", err)
+		}
+	})
+	readA, readB := idleRead(toA), idleRead(toB)
+	deleteRestore()
+	start := time.Now()
+	n, err := orphans.FlushOrphans(vip)
+	if err != nil {
+		t.Fatalf("FlushOrphans(%s): %v", vip, err)
+	}
+	if n != 2 {
+		t.Errorf("FlushOrphans ended %d connections, want 2 (both lost their entries)", n)
+	}
+	for _, read := range []<-chan readResult{readA, readB} {
+		select {
+		case r := <-read:
+			if errors.Is(r.err, os.ErrDeadlineExceeded) || r.err == nil {
+				t.Fatalf("read on an orphaned connection ended with %v, want a connection error", r.err)
+			}
+			t.Logf("%s/%s: orphaned connection failed %v after FlushOrphans started: %v", env.backend.name, env.fam.name, r.at.Sub(start).Round(10*time.Microsecond), r.err)
+		case <-time.After(flushDeadline):
+			t.Fatalf("orphaned connection through %s still open %v after FlushOrphans: its client would hang", vip, flushDeadline)
+		}
+	}
+	if who := hitOnce(t, env.ns, vip); who != a.name && who != b.name {
+		t.Fatalf("a new connection after the flush reached %q", who)
 	}
 }

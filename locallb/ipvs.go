@@ -123,6 +123,12 @@ func (b *IPVS) FlushRealServer(vip, rs netip.AddrPort) (int, error) {
 	return flushIPVS(b.nsPath, vip, rs)
 }
 
+// FlushOrphans resets the local sockets connected to vip whose IPVS
+// connection entry is gone (see OrphanFlusher and flushIPVSOrphans).
+func (b *IPVS) FlushOrphans(vip netip.AddrPort) (int, error) {
+	return flushIPVSOrphans(b.nsPath, vip)
+}
+
 // toService is the IPVS service for vip with scheduler sched ("" is
 // round-robin). The kernel finds a service by address, port and protocol,
 // so lookups and deletes may pass any scheduler; what Ensure writes and what

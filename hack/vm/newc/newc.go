@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path"
 	"strings"
 )
@@ -66,6 +67,21 @@ func (w *Writer) File(name string, perm fs.FileMode, size int64, r io.Reader) er
 		return fmt.Errorf("cpio entry %q: size %d does not fit the newc format (max 4 GiB)", name, size)
 	}
 	return w.entry(name, typeReg|uint32(perm.Perm()), 1, uint32(size), 0, 0, r)
+}
+
+// HostFile adds a regular file with the content of the host file at
+// hostPath (links followed).
+func (w *Writer) HostFile(name string, perm fs.FileMode, hostPath string) error {
+	f, err := os.Open(hostPath)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	return w.File(name, perm, st.Size(), f)
 }
 
 // Bytes adds a regular file with the given content.

@@ -60,7 +60,7 @@ func buildInitramfs(out string, spec initramfsSpec) ([]string, error) {
 	if err := add(w.CharDev("dev/console", 0o600, 5, 1)); err != nil {
 		return nil, err
 	}
-	if err := add(addFile(w, "init", spec.vminit, 0o755)); err != nil {
+	if err := add(w.HostFile("init", 0o755, spec.vminit)); err != nil {
 		return nil, err
 	}
 	// Go's resolver reads /etc/hosts for "localhost".
@@ -74,7 +74,7 @@ func buildInitramfs(out string, spec initramfsSpec) ([]string, error) {
 			continue
 		}
 		guest := path.Join(vmconfig.ModulesDir, m.Name+".ko")
-		if err := add(addFile(w, guest, m.Path, 0o644)); err != nil {
+		if err := add(w.HostFile(guest, 0o644, m.Path)); err != nil {
 			return nil, err
 		}
 		cfg.Modules = append(cfg.Modules, guest)
@@ -129,19 +129,6 @@ func listTests(dir string) ([]string, error) {
 	return names, nil
 }
 
-func addFile(w *newc.Writer, name, hostPath string, perm fs.FileMode) error {
-	f, err := os.Open(hostPath)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	return w.File(name, perm, st.Size(), f)
-}
-
 // addTree copies a host directory (files, dirs, symlinks) under guest.
 func addTree(w *newc.Writer, host, guest string) error {
 	return filepath.WalkDir(host, func(p string, d fs.DirEntry, err error) error {
@@ -167,7 +154,7 @@ func addTree(w *newc.Writer, host, guest string) error {
 			}
 			return w.Symlink(name, target)
 		case info.Mode().IsRegular():
-			return addFile(w, name, p, info.Mode().Perm())
+			return w.HostFile(name, info.Mode().Perm(), p)
 		default:
 			return fmt.Errorf("%s: unsupported file type %s in a test directory", p, info.Mode().Type())
 		}

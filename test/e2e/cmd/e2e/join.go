@@ -14,7 +14,6 @@ import (
 	"syscall"
 	"time"
 
-	authenticationv1 "k8s.io/api/authentication/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
@@ -231,6 +230,9 @@ func commonLeftovers(h *harness) []string {
 var joinPreflightIgnores = []string{"SystemVerification"}
 
 func (h *harness) join() error {
+	if h.vm != nil {
+		return h.joinVM()
+	}
 	w := h.worker
 	h.lb = h.newWorkerLB()
 	if err := h.lb.beforeJoin(); err != nil {
@@ -348,18 +350,7 @@ func hostsMaps(n *node, name, addr string) error {
 	if err != nil {
 		return err
 	}
-	for _, l := range strings.Split(string(data), "\n") {
-		f := strings.Fields(l)
-		for _, x := range f[min(1, len(f)):] {
-			if x == name {
-				if f[0] == addr {
-					return nil
-				}
-				return fmt.Errorf("%s maps %s to %s, want %s", hostsFile, name, f[0], addr)
-			}
-		}
-	}
-	return fmt.Errorf("%s has no line for %s", hostsFile, name)
+	return hostsMapsIn(data, name, addr)
 }
 
 // whoAmI uses the worker's kubelet.conf (the bootstrapped client
@@ -392,15 +383,11 @@ func (h *harness) whoAmI() error {
 	cfg.TLSClientConfig.ServerName = endpointName
 	cfg.Dial = dialerIn(h.worker.nsPath(), 5*time.Second)
 	cfg.Timeout = 10 * time.Second
-	cs, err := kubernetes.NewForConfig(cfg)
+	u, err := selfSubject(cfg)
 	if err != nil {
 		return err
 	}
-	r, err := cs.AuthenticationV1().SelfSubjectReviews().Create(context.Background(), &authenticationv1.SelfSubjectReview{}, metav1.CreateOptions{})
-	if err != nil {
-		return err
-	}
-	if u := r.Status.UserInfo.Username; u != "system:node:w" {
+	if u != "system:node:w" {
 		return fmt.Errorf("kubelet.conf authenticates as %q, want system:node:w", u)
 	}
 	return nil
@@ -429,6 +416,9 @@ func (h *harness) waitHealthy(within time.Duration) error {
 }
 
 func (h *harness) reset() error {
+	if h.vm != nil {
+		return h.resetVM()
+	}
 	h.stopClients()
 	if h.real != nil && h.o.lb == "kernel" {
 		errs, err := h.real.balancerErrors()

@@ -16,9 +16,25 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 )
 
 func main() {
+	if os.Getpid() == 1 {
+		// The worker VM's /init (-worker vm).
+		if err := vmAgentMain(); err != nil {
+			fmt.Println("e2e vm-agent:", err)
+		}
+		return
+	}
+	if filepath.Base(os.Args[0]) == "modprobe" {
+		// The worker VM's modprobe (-worker vm).
+		if err := modprobeMain(os.Args[1:]); err != nil {
+			fmt.Fprintln(os.Stderr, "modprobe:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	sub := "run"
 	args := os.Args[1:]
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
@@ -34,6 +50,8 @@ func main() {
 		err = kubeletMain(args)
 	case "lb-userspace":
 		err = lbUserspaceMain(args)
+	case "whoami":
+		err = whoAmIMain(args)
 	case "kubelet-supervisor":
 		err = kubeletSupervisorMain(args)
 	case "bundle":

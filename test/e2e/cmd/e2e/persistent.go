@@ -43,24 +43,29 @@ type persistentConn struct{ port atomic.Int32 }
 
 // newPersistentClient builds the client from the worker's kubelet.conf.
 func (h *harness) newPersistentClient() (*http.Client, *persistentConn, error) {
-	kc, err := clientcmd.LoadFromFile(h.worker.path(kubeletConf))
+	return newPersistentClientAt(h.worker.path(kubeletConf), h.worker.resolve, h.ca, dialerIn(h.worker.nsPath(), persistentTimeout))
+}
+
+// newPersistentClientAt builds the client from the kubeconfig at path;
+// resolve maps the kubeconfig's certificate paths to readable ones.
+func newPersistentClientAt(path string, resolve func(string) string, ca []byte, dial func(ctx context.Context, network, addr string) (net.Conn, error)) (*http.Client, *persistentConn, error) {
+	kc, err := clientcmd.LoadFromFile(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	var certFile, keyFile string
 	for _, a := range kc.AuthInfos {
-		certFile, keyFile = h.worker.resolve(a.ClientCertificate), h.worker.resolve(a.ClientKey)
+		certFile, keyFile = resolve(a.ClientCertificate), resolve(a.ClientKey)
 	}
 	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
 	if err != nil {
 		return nil, nil, fmt.Errorf("the worker's client certificate: %w", err)
 	}
 	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(h.ca) {
+	if !pool.AppendCertsFromPEM(ca) {
 		return nil, nil, errors.New("no CA certificate in the cluster CA file")
 	}
 	pc := &persistentConn{}
-	dial := dialerIn(h.worker.nsPath(), persistentTimeout)
 	t := &http2.Transport{
 		TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: endpointName, Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2"}},
 		ReadIdleTimeout: persistentReadIdle,

@@ -28,6 +28,17 @@ type options struct {
 	// master last: longer than its 10 s request timeout.
 	longFaultFor time.Duration
 	settle       time.Duration
+	// worker: "ns" (a network namespace on this kernel) or "vm" (a qemu VM
+	// with Debian's kernel: IPVS).
+	worker      string
+	vm          vmOptions
+	vmKubeProxy string
+	// kubeProxyObserve: how long each kube-proxy mode runs after its sync.
+	kubeProxyObserve time.Duration
+	// faults: the faults to run (nil: all of faultOrder).
+	faults map[string]bool
+	// kubeProxyV: kube-proxy's log level in the VM (4 logs its deletions).
+	kubeProxyV int
 	// maxPersistentRecovery bounds the persistent client's recovery after
 	// its master dies: detection (interval × fall + timeout = 2.4 s at the
 	// daemon's defaults) plus slack for a busy CI machine.
@@ -56,17 +67,22 @@ type harness struct {
 	real      *realWorker
 	kubeProxy *proc
 	nodes     *nodeWatch
-	probe     *prober
+	probe     sampler
 	// persist is the kubelet-like client: one HTTP/2 connection (pconn).
-	persist   *prober
-	pconn     *persistentConn
-	pfaults   map[string][]window
-	oneBackAt time.Time
-	oneBack   []oneBack
-	checks    []check
-	faults    map[string][]window
-	t0        time.Time
-	steps     []stepTime
+	persist   sampler
+	vm        *workerVM
+	kpWindows []kubeProxyRun
+	restores  []time.Duration // "delete the LB's rules": the VS's absence (VM)
+	// lateFailures: fresh requests failed after a fault's first burst (VM).
+	lateFailures map[string]int
+	pconn        *persistentConn
+	pfaults      map[string][]window
+	oneBackAt    time.Time
+	oneBack      []oneBack
+	checks       []check
+	faults       map[string][]window
+	t0           time.Time
+	steps        []stepTime
 	// Set by other scenarios (runbook): their fault names in report order,
 	// teardown work before the namespaces go, and summary lines.
 	faultNames    []string
@@ -108,8 +124,42 @@ func runMain(args []string) error {
 	fs.DurationVar(&o.longFaultFor, "long-fault-duration", 12*time.Second, "how long the faults on the persistent client's master last")
 	fs.DurationVar(&o.maxPersistentRecovery, "max-persistent-recovery", 5*time.Second, "fail when the persistent client needs longer than this to recover after its master dies")
 	fs.DurationVar(&o.settle, "settle", 4*time.Second, "observation time after a fault is applied or undone")
+	fs.StringVar(&o.worker, "worker", "ns", "the worker: ns (a network namespace on this kernel) or vm (a qemu VM booting Debian's kernel, which has IPVS: needs -lb kernel; runs the kubelet stand-in and our lvscare with the manifest's command line)")
+	vmKernel, vmModules := defaultVMKernel()
+	fs.StringVar(&o.vm.kernel, "vm-kernel", vmKernel, "with -worker vm: the uncompressed vmlinux (hack/vm-test.sh caches it)")
+	fs.StringVar(&o.vm.modulesDir, "vm-modules", vmModules, "with -worker vm: that kernel's lib/modules/<version>")
+	fs.StringVar(&o.vm.mem, "vm-mem", "2G", "with -worker vm: VM memory (the initramfs holds kubeadm, lvscare, kube-proxy and this binary)")
+	fs.IntVar(&o.vm.smp, "vm-smp", 2, "with -worker vm: virtual CPUs")
+	fs.StringVar(&o.vmKubeProxy, "vm-kube-proxy", "ipvs,nftables,ipvs-noexclude", "with -worker vm: kube-proxy runs, in these modes one after the other, beside the care daemon (empty: none)")
+	fs.DurationVar(&o.kubeProxyObserve, "vm-kube-proxy-observe", 30*time.Second, "with -worker vm: how long each kube-proxy mode runs after it synced")
+	fs.StringVar(&o.vm.userland, "vm-userland", filepath.Join(envOr("VMTEST_CACHE", "_output/vm"), "userland", "root"), "with -worker vm: Debian's iptables and ipset unpacked (hack/e2e-vm-userland.sh), for kube-proxy's ipvs mode")
+	fs.IntVar(&o.kubeProxyV, "vm-kube-proxy-v", 2, "with -worker vm: kube-proxy's --v (4 logs each virtual server it deletes)")
+	faultList := fs.String("faults", "", "run only these faults, comma-separated by their number in the scenario (1–11, see test/e2e/README.md) or \"none\"; empty: all")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *faultList != "" {
+		o.faults = map[string]bool{}
+		for _, f := range splitList(*faultList) {
+			var i int
+			if f == "none" {
+				continue
+			}
+			if _, err := fmt.Sscan(f, &i); err != nil || i < 1 || i > len(faultOrder) {
+				return fmt.Errorf("-faults: %q is not a fault number 1..%d", f, len(faultOrder))
+			}
+			o.faults[faultOrder[i-1]] = true
+		}
+	}
+	switch o.worker {
+	case "ns":
+	case "vm":
+		if o.lb != "kernel" {
+			return errors.New("-worker vm needs -lb kernel")
+		}
+		o.kubelet = "standin"
+	default:
+		return fmt.Errorf("-worker %q: use ns or vm", o.worker)
 	}
 	if os.Geteuid() != 0 {
 		return errors.New("needs root (network, mount and UTS namespaces): run `sudo make e2e`")
@@ -129,8 +179,8 @@ func runMain(args []string) error {
 	}
 	o.bins.self = self
 	o.bins.images = splitList(*images)
-	for _, p := range []*string{&o.bins.kubeadm, &o.bins.lvscare, &o.bins.apiserver, &o.bins.kcm, &o.bins.etcd, &o.bins.kubelet, &o.bins.kubeProxy} {
-		if a, err := filepath.Abs(*p); err == nil {
+	for _, p := range []*string{&o.bins.kubeadm, &o.bins.lvscare, &o.bins.apiserver, &o.bins.kcm, &o.bins.etcd, &o.bins.kubelet, &o.bins.kubeProxy, &o.vm.userland, &o.vm.kernel, &o.vm.modulesDir} {
+		if a, err := filepath.Abs(*p); err == nil && *p != "" {
 			*p = a
 		}
 	}
@@ -156,7 +206,7 @@ func runMain(args []string) error {
 	if err != nil {
 		return err
 	}
-	h := &harness{o: o, work: work, log: logf, faults: map[string][]window{}, pfaults: map[string][]window{}, t0: time.Now()}
+	h := &harness{o: o, work: work, log: logf, faults: map[string][]window{}, pfaults: map[string][]window{}, lateFailures: map[string]int{}, t0: time.Now()}
 	fmt.Printf("e2e: work directory %s (log: e2e.log; per-process logs: logs/)\n", work)
 	return h.runAll(h.run)
 }
@@ -245,8 +295,12 @@ func (h *harness) run() error {
 		{"control plane", h.setupControlPlane, "controlplane"},
 		{"join", h.join, "join"},
 		{"faults", h.faultsAll, ""},
+		{"kube-proxy", h.kubeProxyModes, ""},
 		{"reset", h.reset, ""},
 	} {
+		if s.name == "kube-proxy" && (h.vm == nil || h.o.vmKubeProxy == "") {
+			continue
+		}
 		if err := h.step(s.name, s.f); err != nil {
 			return err
 		}
@@ -284,6 +338,10 @@ func (h *harness) setupNetwork() error {
 			return err
 		}
 		h.masters = append(h.masters, m)
+	}
+	if h.o.worker == "vm" {
+		h.vm, err = h.startVM()
+		return err
 	}
 	var extra []string
 	if h.o.kubelet == "real" {
@@ -425,6 +483,9 @@ func (h *harness) teardown() {
 	for _, f := range h.extraTeardown {
 		f()
 	}
+	if h.vm != nil {
+		h.vm.shutdown()
+	}
 	if h.kcm != nil {
 		h.kcm.stop(10 * time.Second)
 	}
@@ -471,7 +532,7 @@ func (h *harness) report(rerr error) {
 	w := io.MultiWriter(os.Stdout, h.log)
 	fmt.Fprintln(w, "\n==== e2e summary ====")
 	if h.o.lb != "" {
-		fmt.Fprintf(w, "load balancer on the worker: %s; kubelet: %s\n", h.o.lb, h.o.kubelet)
+		fmt.Fprintf(w, "load balancer on the worker: %s; kubelet: %s; worker: %s\n", h.o.lb, h.o.kubelet, h.o.worker)
 	}
 	for _, s := range h.steps {
 		fmt.Fprintf(w, "step %-14s %8.1fs\n", s.name, s.d.Seconds())
@@ -489,6 +550,15 @@ func (h *harness) report(rerr error) {
 			return fmt.Sprintf("recovered p50 %7.2fs  p99 %7.2fs", p50.Seconds(), p99.Seconds())
 		})
 	}
+	for _, name := range faultOrder {
+		if n := h.lateFailures[name]; n > 0 {
+			fmt.Fprintf(w, "%s: %d fresh requests failed outside the first burst or timed out on a refusing fault (reported, not counted by the target; e2e.log lists them)\n", name, n)
+		}
+	}
+	if len(h.restores) > 0 {
+		fmt.Fprintf(w, "delete the LB's rules: the virtual server was missing for %v (the VM agent's IPVS watcher, 10 ms samples)\n", roundAll(h.restores))
+	}
+	h.reportKubeProxy(w)
 	for i, x := range h.oneBack {
 		fmt.Fprintf(w, "all masters down, m0 back (run %d): first success through the VIP %s after m0's /readyz, %d failed requests later than 1 s after it\n", i+1, x.first.Round(time.Millisecond), x.late)
 	}

@@ -209,7 +209,11 @@ func (t *topology) destroy() {
 // namespace for the dial and then returns to its own. The thread must not
 // die in the namespace: the processes we start carry Pdeathsig, which fires
 // when the *thread* that forked them exits.
+// An empty nsPath dials in the caller's own namespace (the VM's agent).
 func dialerIn(nsPath string, timeout time.Duration) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	if nsPath == "" {
+		return (&net.Dialer{Timeout: timeout}).DialContext
+	}
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		type result struct {
 			c   net.Conn
