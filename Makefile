@@ -103,6 +103,10 @@ bundle: build ## The offline package (seeds' layout): _output/bundle/kubernetes-
 bundle-test: bundle e2e-build ## As root: a node in a private view installed by the package's init.sh runs our kubeadm init, no registry (test/e2e/README.md).
 	_output/e2e/bin/e2e bundle -bundle _output/bundle/kube $(BUNDLE_TEST_FLAGS)
 
+.PHONY: e2e-runbook
+e2e-runbook: bundle e2e-build ## As root: the seeds' HA runbook verbatim on 4 nodes installed from the package (3 masters, a worker through its local LB), faults from the worker, reset (test/e2e/README.md).
+	_output/e2e/bin/e2e runbook $(RUNBOOK_FLAGS)
+
 .PHONY: verify
 verify: ## gofmt, go vet, vendor/ matches go mod vendor.
 	hack/verify-all.sh

@@ -293,7 +293,13 @@ func (h *harness) join() error {
 		h.kubeProxyChecks()
 	}
 
-	c, err := httpsClient(w.nsPath(), h.ca, h.o.reqTimeout)
+	return h.startClients()
+}
+
+// startClients starts the worker's fresh-connection and persistent clients
+// through the VIP and waits until both succeed.
+func (h *harness) startClients() error {
+	c, err := httpsClient(h.worker.nsPath(), h.ca, h.o.reqTimeout)
 	if err != nil {
 		return err
 	}
@@ -413,18 +419,7 @@ func (h *harness) reset() error {
 	if h.vm != nil {
 		return h.resetVM()
 	}
-	if h.probe != nil {
-		h.probe.stop()
-		h.probe = nil
-	}
-	if h.persist != nil {
-		h.persist.stop()
-		h.persist = nil
-	}
-	if h.nodes != nil {
-		h.nodes.stop()
-		h.logf("worker node over the run: %s", h.nodes.summary())
-	}
+	h.stopClients()
 	if h.real != nil && h.o.lb == "kernel" {
 		errs, err := h.real.balancerErrors()
 		if err == nil {
@@ -497,4 +492,21 @@ func removeHostsLine(n *node, addr, name string) error {
 // 10.103.97.2 must not match kube-proxy's rules for 10.103.97.200).
 func mentionsAddr(text, addr string) bool {
 	return regexp.MustCompile(`(^|[^0-9.])` + regexp.QuoteMeta(addr) + `([^0-9.]|\.[^0-9]|$)`).MatchString(text)
+}
+
+// stopClients stops the worker's clients and the Lease watcher before
+// reset, and logs what the watcher saw.
+func (h *harness) stopClients() {
+	if h.probe != nil {
+		h.probe.stop()
+		h.probe = nil
+	}
+	if h.persist != nil {
+		h.persist.stop()
+		h.persist = nil
+	}
+	if h.nodes != nil {
+		h.nodes.stop()
+		h.logf("worker node over the run: %s", h.nodes.summary())
+	}
 }

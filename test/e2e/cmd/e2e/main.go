@@ -9,7 +9,8 @@
 // "kubelet" stands in for the kubelet's TLS bootstrap (-kubelet standin),
 // "kubelet-supervisor" stands in for systemd running the real kubelet,
 // "lb-userspace" is the care daemon over a userspace balancer. "bundle" is
-// the offline package's test (make bundle-test), on its own.
+// the offline package's test (make bundle-test), on its own; "runbook" the
+// seeds' HA runbook on four nodes installed from it (make e2e-runbook).
 package main
 
 import (
@@ -55,8 +56,10 @@ func main() {
 		err = kubeletSupervisorMain(args)
 	case "bundle":
 		err = bundleMain(args)
+	case "runbook":
+		err = runbookMain(args)
 	default:
-		err = fmt.Errorf("unknown subcommand %q: use run (default), bundle, holder, kubelet, kubelet-supervisor or lb-userspace", sub)
+		err = fmt.Errorf("unknown subcommand %q: use run (default), bundle, runbook, holder, kubelet, kubelet-supervisor or lb-userspace", sub)
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "e2e %s: %v\n", sub, err)

@@ -333,8 +333,14 @@ func (r *realWorker) teardown() {
 	if r.h.worker == nil || r.h.worker.holder == nil {
 		return
 	}
+	r.killAll(r.h.worker)
+}
+
+// killAll kills every process of node n (its network namespace and the
+// kubelet's cgroups), then removes the cgroups.
+func (r *realWorker) killAll(n *node) {
 	for try := 0; try < 50; try++ {
-		pids, _ := processesIn(r.h.worker)
+		pids, _ := processesIn(n)
 		// Pods with their own network (coredns) live in other network
 		// namespaces, but in the kubelet's cgroups.
 		pids = append(pids, r.cgroupProcesses()...)

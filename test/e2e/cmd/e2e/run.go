@@ -83,6 +83,11 @@ type harness struct {
 	faults       map[string][]window
 	t0           time.Time
 	steps        []stepTime
+	// Set by other scenarios (runbook): their fault names in report order,
+	// teardown work before the namespaces go, and summary lines.
+	faultNames    []string
+	extraTeardown []func()
+	extraReport   []string
 }
 
 type check struct {
@@ -475,6 +480,9 @@ func (h *harness) teardown() {
 	if h.real != nil {
 		h.real.teardown()
 	}
+	for _, f := range h.extraTeardown {
+		f()
+	}
 	if h.vm != nil {
 		h.vm.shutdown()
 	}
@@ -531,14 +539,14 @@ func (h *harness) report(rerr error) {
 	}
 	if len(h.faults) > 0 {
 		fmt.Fprintf(w, "fault windows (client GET %s via %s:%d every %s, timeout %s, fresh connection each; window = first failed request to end of last failed):\n", freshPath, vip, apiserverPort, h.o.interval, h.o.reqTimeout)
-		reportWindows(w, h.faults, func(x window) time.Duration { return x.span }, func(p50, p99 time.Duration) string {
+		reportWindows(w, h.order(), h.faults, func(x window) time.Duration { return x.span }, func(p50, p99 time.Duration) string {
 			return fmt.Sprintf("window p50 %6dms  p99 %6dms", p50.Milliseconds(), p99.Milliseconds())
 		})
 	}
 	if len(h.pfaults) > 0 {
 		fmt.Fprintf(w, "persistent client (one HTTP/2 connection through the VIP like a kubelet's: node certificate, ReadIdleTimeout %s, PingTimeout %s, GET %s every %s, timeout %s); recovered = first success after its first failure, from the fault's start:\n",
 			persistentReadIdle, persistentPing, persistentPath, persistentInterval, persistentTimeout)
-		reportWindows(w, h.pfaults, func(x window) time.Duration { return x.recovery }, func(p50, p99 time.Duration) string {
+		reportWindows(w, h.order(), h.pfaults, func(x window) time.Duration { return x.recovery }, func(p50, p99 time.Duration) string {
 			return fmt.Sprintf("recovered p50 %7.2fs  p99 %7.2fs", p50.Seconds(), p99.Seconds())
 		})
 	}
@@ -556,7 +564,7 @@ func (h *harness) report(rerr error) {
 	}
 	if h.nodes != nil && len(h.faults) > 0 {
 		fmt.Fprintf(w, "node w's own connection (kubelet): longest gap between its Lease renewals during each fault (normal: 10s), polls that saw it not Ready:\n")
-		for _, name := range faultOrder {
+		for _, name := range h.order() {
 			ws := h.faults[name]
 			if len(ws) == 0 {
 				continue
@@ -578,6 +586,9 @@ func (h *harness) report(rerr error) {
 			fmt.Fprintf(w, "resources %-14s processes %d  cpu %6.1fs  max RSS %5d MiB\n", pre, n, cpu.Seconds(), rss/1024)
 		}
 	}
+	for _, l := range h.extraReport {
+		fmt.Fprintln(w, l)
+	}
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru) == nil {
 		fmt.Fprintf(w, "resources all children: cpu %.1fs (user %.1fs, sys %.1fs), largest max RSS %d MiB\n",
@@ -593,8 +604,8 @@ func (h *harness) report(rerr error) {
 
 // reportWindows prints one line per fault: runs, failed/total requests and
 // the p50/p99 of what measure takes from each run's window.
-func reportWindows(w io.Writer, byFault map[string][]window, measure func(window) time.Duration, format func(p50, p99 time.Duration) string) {
-	for _, name := range faultOrder {
+func reportWindows(w io.Writer, order []string, byFault map[string][]window, measure func(window) time.Duration, format func(p50, p99 time.Duration) string) {
+	for _, name := range order {
 		ws := byFault[name]
 		if len(ws) == 0 {
 			continue
@@ -608,4 +619,12 @@ func reportWindows(w io.Writer, byFault map[string][]window, measure func(window
 		}
 		fmt.Fprintf(w, "  %-30s runs %d  failed %4d/%-5d  %s\n", name, len(ws), failed, total, format(percentile(ds, 50), percentile(ds, 99)))
 	}
+}
+
+// order is the scenario's faults in report order.
+func (h *harness) order() []string {
+	if h.faultNames != nil {
+		return h.faultNames
+	}
+	return faultOrder
 }
