@@ -216,7 +216,7 @@ func (p *HTTPProber) Probe(ctx context.Context, rs netip.AddrPort) error {
 	}
 	p.mu.Unlock()
 	start := time.Now()
-	if s.h1Only || s.lastFull.IsZero() || start.Sub(s.lastFull) >= p.cfg.ReadyInterval {
+	if s.h1Only || fullRequestDue(s.lastFull, start, p.cfg.ReadyInterval) {
 		err := p.request(ctx, rs)
 		if err == nil {
 			s.lastFull = start
@@ -233,6 +233,14 @@ func (p *HTTPProber) Probe(ctx context.Context, rs netip.AddrPort) error {
 		return err
 	}
 	return nil
+}
+
+// fullRequestDue reports whether a probe of a server that offers HTTP/2,
+// starting at now, must be the full request rather than a PING: no full
+// request has passed yet or the last one failed (lastFull is zero then), or
+// the last that passed started readyInterval ago or more.
+func fullRequestDue(lastFull, now time.Time, readyInterval time.Duration) bool {
+	return lastFull.IsZero() || now.Sub(lastFull) >= readyInterval
 }
 
 // ping sends an HTTP/2 PING to rs on its PING connection, dialing one when

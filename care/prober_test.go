@@ -391,3 +391,24 @@ func TestHTTPProberReportsAClosedConnectionBetweenRequests(t *testing.T) {
 		t.Fatal("a connection closed by the server was not reported")
 	}
 }
+
+func TestFullRequestDue(t *testing.T) {
+	now := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name     string
+		lastFull time.Time
+		ri       time.Duration
+		want     bool
+	}{
+		{"none passed yet, or the last failed", time.Time{}, 10 * time.Second, true},
+		{"passed just now", now, 10 * time.Second, false},
+		{"passed less than the ready interval ago", now.Add(-9999 * time.Millisecond), 10 * time.Second, false},
+		{"passed exactly the ready interval ago", now.Add(-10 * time.Second), 10 * time.Second, true},
+		{"passed longer ago", now.Add(-time.Minute), 10 * time.Second, true},
+	}
+	for _, tc := range tests {
+		if got := fullRequestDue(tc.lastFull, now, tc.ri); got != tc.want {
+			t.Errorf("%s: fullRequestDue = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

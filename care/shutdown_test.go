@@ -15,8 +15,7 @@ func TestAPIServerShutdownDelay(t *testing.T) {
 // TestShutdownDelayCoversDrain: an apiserver that got SIGTERM answers its
 // /readyz with an error at once, its HTTP/2 PINGs as before, and keeps
 // serving for the shutdown delay. Wherever the SIGTERM falls in the daemon's
-// schedule of PINGs and full requests (HTTPProber's: a full request when
-// the last one that passed started a ready interval ago or more, or failed),
+// schedule of PINGs and full requests (HTTPProber's fullRequestDue),
 // and however slowly (up to the timeout) the failing answers come, the
 // daemon at its defaults has drained the server before the delay ends.
 func TestShutdownDelayCoversDrain(t *testing.T) {
@@ -27,17 +26,20 @@ func TestShutdownDelayCoversDrain(t *testing.T) {
 	for _, latency := range []time.Duration{time.Millisecond, o.HealthTimeout / 2, o.HealthTimeout - time.Millisecond} {
 		for offset := time.Duration(0); offset < o.ReadyInterval+o.Interval; offset += o.Interval / 20 {
 			sigterm := 10*time.Second + offset
-			lastFull := map[netip.AddrPort]time.Duration{}
+			// The prober's own rule decides PING or full request; the
+			// simulation's clock starts at the zero time.Duration.
+			epoch := time.Unix(1, 0)
+			lastFull := map[netip.AddrPort]time.Time{}
 			p := func(rs netip.AddrPort, at time.Duration) outcome {
-				last, passed := lastFull[rs]
-				if passed && at-last < o.ReadyInterval {
+				now := epoch.Add(at)
+				if !fullRequestDue(lastFull[rs], now, o.ReadyInterval) {
 					return outcome{latency: time.Millisecond} // a PING
 				}
 				if rs == m0 && at >= sigterm {
 					delete(lastFull, rs)
 					return outcome{err: notReady, latency: latency}
 				}
-				lastFull[rs] = at
+				lastFull[rs] = now
 				return outcome{latency: time.Millisecond}
 			}
 			c := CoreConfig{VIP: vip, RealServers: []netip.AddrPort{m0, m1}, Rise: o.Rise, Fall: o.Fall, Drain: true, Interval: o.Interval, RetryInterval: o.RetryInterval}

@@ -286,7 +286,11 @@ func (h *harness) join() error {
 			return err
 		}
 		h.check("node w is registered and Ready", waitNodeReady(cs, "w", 2*time.Minute))
-		h.nodes = startNodeWatch(cs, "w", 500*time.Millisecond)
+		perMaster, err := h.adminClientsPerMaster()
+		if err != nil {
+			return err
+		}
+		h.nodes = startNodeWatch(perMaster, "w", 500*time.Millisecond)
 		if err := h.startKubeProxy(); err != nil {
 			return err
 		}

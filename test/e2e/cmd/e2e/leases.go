@@ -14,24 +14,26 @@ import (
 
 // nodeWatch records what the kubelet's own long-lived connection achieves:
 // every renewal of the node's Lease (kube-node-lease/<node>, renewTime as
-// the kubelet wrote it) and the node's Ready condition, polled through
-// whichever master answers.
+// the kubelet wrote it) and the node's Ready condition. Each poll asks every
+// master at once, each through its own client: one frozen or cut-off master
+// must not blind the observer (it would miss renewals and report the
+// kubelet's gaps longer than they were).
 type nodeWatch struct {
-	cs     *kubernetes.Clientset
-	node   string
-	cancel context.CancelFunc
-	done   chan struct{}
+	clients []*kubernetes.Clientset
+	node    string
+	cancel  context.CancelFunc
+	done    chan struct{}
 
 	mu       sync.Mutex
 	renewals []time.Time // distinct renewTimes, ascending
 	notReady []time.Time // polls that saw Ready != True
 	polls    int
-	pollErrs int
+	pollErrs int // polls that no master answered
 }
 
-func startNodeWatch(cs *kubernetes.Clientset, node string, every time.Duration) *nodeWatch {
+func startNodeWatch(clients []*kubernetes.Clientset, node string, every time.Duration) *nodeWatch {
 	ctx, cancel := context.WithCancel(context.Background())
-	w := &nodeWatch{cs: cs, node: node, cancel: cancel, done: make(chan struct{})}
+	w := &nodeWatch{clients: clients, node: node, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(w.done)
 		t := time.NewTicker(every)
@@ -48,28 +50,73 @@ func startNodeWatch(cs *kubernetes.Clientset, node string, every time.Duration) 
 	return w
 }
 
+// leaseAnswer is what one master said in one poll.
+type leaseAnswer struct {
+	err     error
+	renew   time.Time // zero: the Lease has no renewTime
+	readyOK bool      // the node's Ready condition is True
+}
+
 func (w *nodeWatch) poll(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	now := time.Now()
-	lease, lerr := w.cs.CoordinationV1().Leases("kube-node-lease").Get(ctx, w.node, metav1.GetOptions{})
-	node, nerr := w.cs.CoreV1().Nodes().Get(ctx, w.node, metav1.GetOptions{})
+	answers := make([]leaseAnswer, len(w.clients))
+	var wg sync.WaitGroup
+	for i, cs := range w.clients {
+		wg.Go(func() {
+			lease, err := cs.CoordinationV1().Leases("kube-node-lease").Get(ctx, w.node, metav1.GetOptions{})
+			if err != nil {
+				answers[i].err = err
+				return
+			}
+			node, err := cs.CoreV1().Nodes().Get(ctx, w.node, metav1.GetOptions{})
+			if err != nil {
+				answers[i].err = err
+				return
+			}
+			if rt := lease.Spec.RenewTime; rt != nil {
+				answers[i].renew = rt.Time
+			}
+			answers[i].readyOK = nodeReady(node)
+		})
+	}
+	wg.Wait()
+	renew, answered, notReady := combineLeaseAnswers(answers)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.polls++
-	if lerr != nil || nerr != nil {
+	if !answered {
 		w.pollErrs++
 		return
 	}
-	if rt := lease.Spec.RenewTime; rt != nil {
-		t := rt.Time
-		if n := len(w.renewals); n == 0 || t.After(w.renewals[n-1]) {
-			w.renewals = append(w.renewals, t)
-		}
+	if n := len(w.renewals); !renew.IsZero() && (n == 0 || renew.After(w.renewals[n-1])) {
+		w.renewals = append(w.renewals, renew)
 	}
-	if !nodeReady(node) {
+	if notReady {
 		w.notReady = append(w.notReady, now)
 	}
+}
+
+// combineLeaseAnswers merges one poll's answers: the newest renewTime any
+// master returned (a master's watch cache may lag the others), whether any
+// answered at all, and "not Ready" only when every master that answered
+// says so (so a lagging cache cannot invent a NotReady node).
+func combineLeaseAnswers(answers []leaseAnswer) (renew time.Time, answered, notReady bool) {
+	notReady = true
+	for _, a := range answers {
+		if a.err != nil {
+			continue
+		}
+		answered = true
+		if a.renew.After(renew) {
+			renew = a.renew
+		}
+		if a.readyOK {
+			notReady = false
+		}
+	}
+	return renew, answered, answered && notReady
 }
 
 func nodeReady(n *corev1.Node) bool {

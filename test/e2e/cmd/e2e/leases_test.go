@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"net"
 	"os"
 	"path/filepath"
@@ -133,5 +134,34 @@ func TestMentionsAddr(t *testing.T) {
 		if got := mentionsAddr(tc.text, "10.103.97.2"); got != tc.want {
 			t.Errorf("mentionsAddr(%q) = %v, want %v", tc.text, got, tc.want)
 		}
+	}
+}
+
+func TestCombineLeaseAnswers(t *testing.T) {
+	t0 := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+	down := errors.New("context deadline exceeded")
+	for _, tc := range []struct {
+		name         string
+		answers      []leaseAnswer
+		wantRenew    time.Time
+		wantAnswered bool
+		wantNotReady bool
+	}{
+		{"one master frozen: the others' answer counts",
+			[]leaseAnswer{{err: down}, {renew: t0, readyOK: true}, {renew: t0, readyOK: true}}, t0, true, false},
+		{"a lagging cache: the newest renewal wins",
+			[]leaseAnswer{{renew: t0.Add(10 * time.Second), readyOK: true}, {renew: t0, readyOK: true}}, t0.Add(10 * time.Second), true, false},
+		{"not Ready only when every answer says so",
+			[]leaseAnswer{{renew: t0, readyOK: false}, {renew: t0, readyOK: true}}, t0, true, false},
+		{"every answer not Ready",
+			[]leaseAnswer{{renew: t0}, {err: down}, {renew: t0}}, t0, true, true},
+		{"nobody answered", []leaseAnswer{{err: down}, {err: down}}, time.Time{}, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			renew, answered, notReady := combineLeaseAnswers(tc.answers)
+			if !renew.Equal(tc.wantRenew) || answered != tc.wantAnswered || notReady != tc.wantNotReady {
+				t.Errorf("got (%v, %v, %v), want (%v, %v, %v)", renew, answered, notReady, tc.wantRenew, tc.wantAnswered, tc.wantNotReady)
+			}
+		})
 	}
 }

@@ -505,6 +505,29 @@ func (r *realWorker) criContainers() ([]string, error) {
 // whichever master answers, each dialled inside its own namespace, so it
 // keeps working while one master is down or cut off.
 func (h *harness) adminClient() (*kubernetes.Clientset, error) {
+	return h.adminClientVia(h.masters)
+}
+
+// adminClientsPerMaster returns one client per master that dials only that
+// master. An observer that must not go blind while one master is frozen or
+// cut off asks all of them: a client that dials "whichever answers" keeps
+// its one HTTP/2 connection to the master it first reached, and through a
+// frozen or cut-off master every request times out until client-go's own
+// health check (30 s) gives up on it.
+func (h *harness) adminClientsPerMaster() ([]*kubernetes.Clientset, error) {
+	var out []*kubernetes.Clientset
+	for _, m := range h.masters {
+		cs, err := h.adminClientVia([]*node{m})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cs)
+	}
+	return out, nil
+}
+
+// adminClientVia dials the first of masters that accepts a connection.
+func (h *harness) adminClientVia(masters []*node) (*kubernetes.Clientset, error) {
 	m0 := h.masters[0]
 	kc, err := clientcmd.LoadFromFile(m0.path(filepath.Join(kubeDir, "super-admin.conf")))
 	if err != nil {
@@ -517,7 +540,6 @@ func (h *harness) adminClient() (*kubernetes.Clientset, error) {
 	cfg.Host = "https://" + endpointName + fmt.Sprintf(":%d", apiserverPort)
 	cfg.TLSClientConfig.ServerName = endpointName
 	cfg.Timeout = 5 * time.Second
-	masters := h.masters
 	cfg.Dial = func(ctx context.Context, network, _ string) (net.Conn, error) {
 		var errs []error
 		for _, m := range masters {

@@ -222,11 +222,11 @@ func (rb *runbook) resources() error {
 // the faults.
 func (rb *runbook) faultsAll() error {
 	h := rb.h
-	cs, err := h.adminClient()
+	perMaster, err := h.adminClientsPerMaster()
 	if err != nil {
 		return err
 	}
-	h.nodes = startNodeWatch(cs, "w", 500*time.Millisecond)
+	h.nodes = startNodeWatch(perMaster, "w", 500*time.Millisecond)
 	if err := h.startClients(); err != nil {
 		return err
 	}
