@@ -11,6 +11,7 @@
 #
 #   hack/bench-probe-cost.sh                 # at 500/s and 2000/s, 20 s each
 #   RATES=1000 WINDOW=60s hack/bench-probe-cost.sh
+#   PATHS=/healthz,lvscare,responder,responder-tls hack/bench-probe-cost.sh   # + a per-master responder (not built)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${PROBECOST_BIN:-$PWD/_output/probecost}
@@ -68,4 +69,15 @@ for _ in $(seq 120); do
 done
 curl -ksf "https://127.0.0.1:$API_PORT/readyz" >/dev/null || { tail -20 "$tmp/apiserver.log" >&2; echo "bench-probe-cost: kube-apiserver not ready after 120 s" >&2; exit 1; }
 echo "bench-probe-cost: kube-apiserver $KUBE_VERSION ready (pid $api); $CONNS nodes, window $WINDOW, $(nproc) CPUs"
-"$BIN/probecost" -url "https://127.0.0.1:$API_PORT" -pid "$api" -paths "${PATHS:-/healthz,/readyz,lvscare}" -rates "$RATES" -conns "$CONNS" -window "$WINDOW"
+PATHS=${PATHS:-/healthz,/readyz,lvscare}
+resp=()
+if [[ $PATHS == *responder* ]]; then
+  # The per-master responder of the issue 11 note's proposal (not built):
+  # its CPU is measured for the responder kinds instead of the apiserver's.
+  RESP_PORT=${RESP_PORT:-16500}
+  "$BIN/probecost" responder "127.0.0.1:$RESP_PORT" "127.0.0.1:$((RESP_PORT + 1))" &
+  pids+=($!)
+  resp=(-responder-pid "$!" -responder-plain "127.0.0.1:$RESP_PORT" -responder-tls "127.0.0.1:$((RESP_PORT + 1))")
+  sleep 0.5
+fi
+"$BIN/probecost" -url "https://127.0.0.1:$API_PORT" -pid "$api" -paths "$PATHS" -rates "$RATES" -conns "$CONNS" -window "$WINDOW" "${resp[@]}"

@@ -7,10 +7,14 @@
 // A path (/healthz, /readyz) is an HTTP/1.1 GET of it at every probe: what
 // the daemon did before HTTP/2 PINGs, and the baseline. "lvscare" is the
 // care daemon's own prober (care.HTTPProber) at the daemon's defaults, and
-// "lvscare@10s" the same with --ready-interval 10s.
+// "lvscare@10s" the same with --ready-interval 10s. "responder" and
+// "responder-tls" measure a design the project does not build (see
+// responder.go): one byte each way to a small process on the master, whose
+// CPU is measured instead of the apiserver's.
 //
 //	probecost -url https://127.0.0.1:16443 -pid 1234 -paths /healthz,lvscare -rates 500,2000
 //	probecost keygen FILE    # writes an RSA key (service-account key for the apiserver)
+//	probecost responder PLAIN_ADDR TLS_ADDR    # the responder for -paths responder,responder-tls
 package main
 
 import (
@@ -28,11 +32,13 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/sealkube/kubeadm/care"
@@ -49,6 +55,11 @@ func run(args []string, out io.Writer) error {
 	if len(args) == 2 && args[0] == "keygen" {
 		return keygen(args[1])
 	}
+	if len(args) == 3 && args[0] == "responder" {
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+		defer stop()
+		return serveResponders(ctx, args[1], args[2])
+	}
 	fs := flag.NewFlagSet("probecost", flag.ContinueOnError)
 	url := fs.String("url", "https://127.0.0.1:16443", "apiserver base URL (loopback)")
 	pid := fs.Int("pid", 0, "apiserver process id, whose CPU time is measured (required)")
@@ -58,6 +69,9 @@ func run(args []string, out io.Writer) error {
 	window := fs.Duration("window", 20*time.Second, "measuring window per path and rate")
 	warmup := fs.Duration("warmup", 3*time.Second, "load before the window starts (connections set up, caches warm)")
 	timeout := fs.Duration("timeout", 400*time.Millisecond, "per-probe timeout (lvscare's default)")
+	respPID := fs.Int("responder-pid", 0, "for -paths responder and responder-tls: the process of `probecost responder`, whose CPU time is measured for them")
+	respPlain := fs.String("responder-plain", "127.0.0.1:16500", "the responder's plain TCP address")
+	respTLS := fs.String("responder-tls", "127.0.0.1:16501", "the responder's TLS address")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -75,37 +89,54 @@ func run(args []string, out io.Writer) error {
 		}
 		rs = append(rs, r)
 	}
+	for _, p := range strings.Split(*paths, ",") {
+		if k := strings.TrimSpace(p); (k == "responder" || k == "responder-tls") && *respPID <= 0 {
+			return fmt.Errorf("-paths %s needs -responder-pid: the process of `probecost responder %s %s`", k, *respPlain, *respTLS)
+		}
+	}
 	// The apiserver is never idle (its controllers, etcd watches): measure
 	// that first and count only what the probes add.
-	c0, err := cpuTime(*pid)
+	pids := []int{*pid}
+	if *respPID > 0 {
+		pids = append(pids, *respPID)
+	}
+	idles, err := idleCores(pids, *window)
 	if err != nil {
 		return err
 	}
-	t0 := time.Now()
-	time.Sleep(*window)
-	c1, err := cpuTime(*pid)
-	if err != nil {
-		return err
+	fmt.Fprintf(out, "apiserver without probes: %.3f of a core\n", idles[*pid])
+	if *respPID > 0 {
+		fmt.Fprintf(out, "responder without probes: %.3f of a core\n", idles[*respPID])
 	}
-	idle := (c1 - c0).Seconds() / time.Since(t0).Seconds()
-	fmt.Fprintf(out, "apiserver without probes: %.3f of a core\n", idle)
 	fmt.Fprintf(out, "%-12s %8s %9s %7s %10s %14s %9s %9s %s\n", "probe", "target/s", "achieved", "failed", "cpu(core)", "cpu/probe(net)", "p50", "p99", "vs first")
 	// The first probe kind is the baseline: the others' net cost per probe
 	// is given as a ratio to it at the same rate, measured in this run.
 	baseline := map[float64]float64{}
 	for _, p := range strings.Split(*paths, ",") {
 		for _, r := range rs {
-			newNode, err := prober(*url, strings.TrimSpace(p), *timeout)
-			if err != nil {
-				return err
+			kind := strings.TrimSpace(p)
+			measured := *pid
+			var newNode func() (node, error)
+			switch kind {
+			case "responder", "responder-tls":
+				measured = *respPID
+				addr := *respPlain
+				if kind == "responder-tls" {
+					addr = *respTLS
+				}
+				newNode = responderNode(addr, kind == "responder-tls", *timeout)
+			default:
+				if newNode, err = prober(*url, kind, *timeout); err != nil {
+					return err
+				}
 			}
-			res, err := measure(newNode, *pid, r, *conns, *warmup, *window)
+			res, err := measure(newNode, measured, r, *conns, *warmup, *window)
 			if err != nil {
 				return err
 			}
 			net := 0.0
 			if res.rate > 0 {
-				net = (res.cores - idle) / res.rate * 1e6
+				net = (res.cores - idles[measured]) / res.rate * 1e6
 			}
 			ratio := "1 (baseline)"
 			if b, ok := baseline[r]; !ok {
@@ -121,6 +152,30 @@ func run(args []string, out io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// idleCores is each process's CPU use, in cores, over one window without
+// probes.
+func idleCores(pids []int, window time.Duration) (map[int]float64, error) {
+	before := map[int]time.Duration{}
+	for _, p := range pids {
+		c, err := cpuTime(p)
+		if err != nil {
+			return nil, err
+		}
+		before[p] = c
+	}
+	t0 := time.Now()
+	time.Sleep(window)
+	out := map[int]float64{}
+	for _, p := range pids {
+		c, err := cpuTime(p)
+		if err != nil {
+			return nil, err
+		}
+		out[p] = (c - before[p]).Seconds() / time.Since(t0).Seconds()
+	}
+	return out, nil
 }
 
 type result struct {
@@ -281,7 +336,7 @@ func measure(newNode func() (node, error), pid int, rate float64, conns int, war
 func cpuTime(pid int) (time.Duration, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0, fmt.Errorf("reading the apiserver's CPU time (-pid %d): %w", pid, err)
+		return 0, fmt.Errorf("reading the CPU time of process %d (-pid or -responder-pid): %w", pid, err)
 	}
 	d, err := parseStatCPU(string(b))
 	if err != nil {
