@@ -63,7 +63,7 @@ func run(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("probecost", flag.ContinueOnError)
 	url := fs.String("url", "https://127.0.0.1:16443", "apiserver base URL (loopback)")
 	pid := fs.Int("pid", 0, "apiserver process id, whose CPU time is measured (required)")
-	paths := fs.String("paths", "/healthz,/readyz,lvscare", `comma-separated probes: a path is an HTTP/1.1 GET of it at every probe; "lvscare" is the care daemon's prober at its defaults, "lvscare@10s" with that --ready-interval`)
+	paths := fs.String("paths", "/healthz,/readyz,lvscare", `comma-separated probes: a path is an HTTP/1.1 GET of it at every probe; "lvscare" is the care daemon's prober at its defaults, "lvscare@10s" with that --ready-interval; "responder" and "responder-tls" the per-master responder (needs -responder-pid)`)
 	rates := fs.String("rates", "500,2000", "comma-separated total probe rates per second")
 	conns := fs.Int("conns", 200, "simulated nodes: kept-alive connections, the rate split evenly between them")
 	window := fs.Duration("window", 20*time.Second, "measuring window per path and rate")
@@ -220,7 +220,7 @@ func prober(base, kind string, timeout time.Duration) (func() (node, error), err
 		}, nil
 	}
 	if !strings.HasPrefix(kind, "/") {
-		return nil, fmt.Errorf("-paths: %q is neither a path (/healthz) nor lvscare", kind)
+		return nil, fmt.Errorf("-paths: %q is none of a path (/healthz), lvscare, lvscare@<ready interval>, responder, responder-tls", kind)
 	}
 	target := base + kind
 	return func() (node, error) {
