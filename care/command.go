@@ -53,7 +53,9 @@ func newCommand(version string, out, errOut io.Writer, getenv func(string) strin
 		Short: "Probe every real server and keep the virtual server to the healthy ones",
 		Long: `care creates the virtual server --vs with the real servers --rs, probes every
 real server each --interval, drains one (weight 0) after --fall failed probes,
-deletes it on the next failure and adds it back after --rise passed probes.
+deletes it on the next failure that gets no answer (one that answers "not
+ready" stays drained while it answers) and adds it back after --rise passed
+probes.
 When every probe fails, all real servers are kept (fail open). The virtual
 server is restored within --restore-period when something deletes or changes
 it. SIGTERM exits leaving the rules in place; --clean deletes them and exits.

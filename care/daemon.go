@@ -250,8 +250,9 @@ func newFlushState() flushState {
 // virtual server the kernel holds (applied), once per such removal: they
 // would otherwise hang until the clients' own timeouts (the kubelet's:
 // about 45 s) instead of reconnecting through the VIP to a live server.
-// A draining server, a server removed while it still answers "not ready",
-// and every server while fail-open keeps them all are left alone. A failed
+// A draining server (which includes one that still answers "not ready"), a
+// server removed in run-once mode while it answers, and every server while
+// fail-open keeps them all are left alone. A failed
 // attempt is repeated after an interval.
 func (d *Daemon) flushDead(core *Core, applied locallb.VirtualServer, st flushState, now time.Time) {
 	f, ok := d.lb.(locallb.FlowFlusher)

@@ -140,16 +140,21 @@ func absent(lb *memBalancer, rs netip.AddrPort) func() bool {
 	}
 }
 
+// TestDaemonRemovesAndReaddsAFailingMaster: a master whose probes get no
+// answer is drained, then removed; one that answers 500 is drained and
+// stays at weight 0 (it still serves its established connections) until
+// it recovers.
 func TestDaemonRemovesAndReaddsAFailingMaster(t *testing.T) {
 	tests := []struct {
 		name    string
 		fail    func(m *testMaster)
 		recover func(m *testMaster)
+		removed bool
 	}{
-		{"killed (refused)", (*testMaster).kill, (*testMaster).revive},
-		{"frozen (never answers)", (*testMaster).freeze, (*testMaster).thaw},
-		{"slow beyond the timeout", func(m *testMaster) { m.setDelay(time.Second) }, func(m *testMaster) { m.setDelay(0) }},
-		{"answers 500", func(m *testMaster) { m.setStatus(500) }, func(m *testMaster) { m.setStatus(200) }},
+		{"killed (refused)", (*testMaster).kill, (*testMaster).revive, true},
+		{"frozen (never answers)", (*testMaster).freeze, (*testMaster).thaw, true},
+		{"slow beyond the timeout", func(m *testMaster) { m.setDelay(time.Second) }, func(m *testMaster) { m.setDelay(0) }, true},
+		{"answers 500", func(m *testMaster) { m.setStatus(500) }, func(m *testMaster) { m.setStatus(200) }, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -172,7 +177,15 @@ func TestDaemonRemovesAndReaddsAFailingMaster(t *testing.T) {
 			}
 			removedBefore := testutil.ToFloat64(r.metrics.transitions.WithLabelValues(vip.String(), ms[0].addr.String(), "removed"))
 			tc.fail(ms[0])
-			eventually(t, waitLimit, "failing master removed", absent(lb, ms[0].addr))
+			if tc.removed {
+				eventually(t, waitLimit, "failing master removed", absent(lb, ms[0].addr))
+			} else {
+				eventually(t, waitLimit, "failing master drained", weightIs(lb, ms[0].addr, 0))
+				time.Sleep(5 * fastConfig(vip).Interval) // several failed probes
+				if w, ok := lb.weights(vip)[ms[0].addr]; !ok || w != 0 {
+					t.Fatalf("master answering 500 has weight %d (present %v), want 0: kept while it answers", w, ok)
+				}
+			}
 			for _, m := range ms[1:] {
 				if w, ok := lb.weights(vip)[m.addr]; !ok || w != 1 {
 					t.Fatalf("healthy master %s has weight %d (present %v), want 1", m.addr, w, ok)
@@ -180,20 +193,31 @@ func TestDaemonRemovesAndReaddsAFailingMaster(t *testing.T) {
 			}
 			tc.recover(ms[0])
 			eventually(t, waitLimit, "recovered master added back", weightIs(lb, ms[0].addr, 1))
-			if got := testutil.ToFloat64(r.metrics.transitions.WithLabelValues(vip.String(), ms[0].addr.String(), "removed")) - removedBefore; got != 1 {
-				t.Errorf("removed transitions of %s caused by the fault = %v, want 1", ms[0].addr, got)
+			wantRemoved := 0.0
+			if tc.removed {
+				wantRemoved = 1
+			}
+			if got := testutil.ToFloat64(r.metrics.transitions.WithLabelValues(vip.String(), ms[0].addr.String(), "removed")) - removedBefore; got != wantRemoved {
+				t.Errorf("removed transitions of %s caused by the fault = %v, want %v", ms[0].addr, got, wantRemoved)
 			}
 			logs := r.logs.String()
-			for _, want := range []string{"draining it (weight 0)", "removed it", "added back"} {
+			for _, want := range []string{"draining it (weight 0)", "added back"} {
 				if !strings.Contains(logs, want) {
 					t.Errorf("logs lack %q:\n%s", want, logs)
 				}
+			}
+			if got := strings.Contains(logs, "removed it"); got != tc.removed {
+				t.Errorf("logs say \"removed it\": %v, want %v:\n%s", got, tc.removed, logs)
 			}
 		})
 	}
 }
 
-func TestDaemonDrainsBeforeDeleting(t *testing.T) {
+// TestDaemonDrainsUntilTheMasterStopsAnswering: an apiserver in its
+// shutdown delay (/readyz 503) is drained and kept at weight 0 while it
+// answers: deleting it from IPVS would drop the packets of its established
+// connections until it exits. Once it stops answering it is deleted.
+func TestDaemonDrainsUntilTheMasterStopsAnswering(t *testing.T) {
 	ms := []*testMaster{newTestMaster(t), newTestMaster(t)}
 	lb := newMemBalancer()
 	cfg := fastConfig(vip, ms...)
@@ -202,7 +226,12 @@ func TestDaemonDrainsBeforeDeleting(t *testing.T) {
 	eventually(t, waitLimit, "master active at start", weightIs(lb, ms[0].addr, 1))
 	ms[0].setStatus(503)
 	eventually(t, waitLimit, "failing master drained (weight 0)", weightIs(lb, ms[0].addr, 0))
-	eventually(t, waitLimit, "drained master deleted", absent(lb, ms[0].addr))
+	time.Sleep(4 * cfg.Interval)
+	if w, ok := lb.weights(vip)[ms[0].addr]; !ok || w != 0 {
+		t.Fatalf("master answering 503 has weight %d (present %v) after 4 intervals, want 0", w, ok)
+	}
+	ms[0].kill()
+	eventually(t, waitLimit, "drained master deleted once it stopped answering", absent(lb, ms[0].addr))
 }
 
 func TestDaemonFailsOpen(t *testing.T) {
@@ -433,9 +462,9 @@ func TestDaemonLogsEveryStateChange(t *testing.T) {
 	eventually(t, waitLimit, "master active at start", weightIs(lb, ms[0].addr, 1))
 	const cycles = 3
 	for range cycles {
-		ms[0].setStatus(500)
+		ms[0].kill()
 		eventually(t, waitLimit, "failing master removed", absent(lb, ms[0].addr))
-		ms[0].setStatus(200)
+		ms[0].revive()
 		eventually(t, waitLimit, "recovered master added back", weightIs(lb, ms[0].addr, 1))
 	}
 	logs := r.logs.String()
@@ -448,9 +477,9 @@ func TestDaemonLogsEveryStateChange(t *testing.T) {
 
 // TestDaemonFlushesDeadMasters: a master removed because its probes get no
 // answer has its established connections ended, once per removal and only
-// after it left the virtual server; one removed while it answers "not
-// ready" (an apiserver in its shutdown delay) keeps them until it stops
-// answering; a draining one keeps them.
+// after it left the virtual server; one that answers "not ready" (an
+// apiserver in its shutdown delay) stays draining and keeps them until it
+// stops answering; a draining one keeps them.
 func TestDaemonFlushesDeadMasters(t *testing.T) {
 	tests := []struct {
 		name string
@@ -476,15 +505,19 @@ func TestDaemonFlushesDeadMasters(t *testing.T) {
 			if n, _ := lb.flushes(dead); n != 0 {
 				t.Fatalf("draining master flushed %d times, want its connections kept", n)
 			}
-			eventually(t, waitLimit, "failing master removed", absent(lb, dead))
 			if tc.flushedNow {
+				eventually(t, waitLimit, "failing master removed", absent(lb, dead))
 				eventually(t, waitLimit, "dead master's connections ended", func() bool { n, _ := lb.flushes(dead); return n == 1 })
 			} else {
-				time.Sleep(5 * fastConfig(vip).Interval) // several probes: it must stay unflushed
+				time.Sleep(5 * fastConfig(vip).Interval) // several probes: it must stay, unflushed
 				if n, _ := lb.flushes(dead); n != 0 {
 					t.Fatalf("master that answers not ready flushed %d times, want its connections kept", n)
 				}
+				if w, ok := lb.weights(vip)[dead]; !ok || w != 0 {
+					t.Fatalf("master that answers not ready has weight %d (present %v), want 0", w, ok)
+				}
 				tc.then(ms[0])
+				eventually(t, waitLimit, "failing master removed once it stopped answering", absent(lb, dead))
 				eventually(t, waitLimit, "connections ended once it stopped answering", func() bool { n, _ := lb.flushes(dead); return n == 1 })
 			}
 			time.Sleep(5 * fastConfig(vip).Interval)

@@ -83,8 +83,9 @@ type CoreConfig struct {
 	VIP         netip.AddrPort
 	RealServers []netip.AddrPort
 	Rise, Fall  int
-	// Drain sets weight 0 on the fall-th failure and deletes on the next;
-	// without it the fall-th failure deletes at once (run-once mode).
+	// Drain sets weight 0 on the fall-th failure and deletes on the next
+	// one that got no answer; without it the fall-th failure deletes at
+	// once (run-once mode).
 	Drain         bool
 	Interval      time.Duration
 	RetryInterval time.Duration
@@ -171,7 +172,13 @@ func (k *Core) Done(rs netip.AddrPort, started, now time.Time, err error) (Trans
 			} else {
 				s.phase = Removed
 			}
-		case s.phase == Draining && s.fails > k.fall:
+		case s.phase == Draining && s.fails > k.fall && s.unanswered:
+			// Only a server that no longer answers leaves. One that
+			// answers "not ready" (an apiserver in its shutdown delay)
+			// stays at weight 0 until it closes its connections itself:
+			// IPVS drops every packet of a connection whose destination
+			// was deleted (whatever net.ipv4.vs.expire_nodest_conn says),
+			// so deleting it would stall its clients until it exits.
 			s.phase = Removed
 		}
 	}

@@ -441,8 +441,9 @@ func TestCoreFailOpenRecovery(t *testing.T) {
 }
 
 // TestCoreDead: a removed server is dead when its last probe got no answer
-// (refused, timed out); one that answers "not ready" is removed but not
-// dead (it still serves its connections); a draining one is not dead.
+// (refused, timed out); one that answers "not ready" stays draining (weight
+// 0: it still serves its connections, which IPVS would black-hole if it were
+// deleted) until it stops answering; a draining one is not dead.
 func TestCoreDead(t *testing.T) {
 	refused := outcome{err: errRefused, latency: time.Millisecond}
 	notReady := outcome{err: &StatusError{URL: "https://192.168.0.2:6443/readyz", Status: "500 Internal Server Error"}, latency: time.Millisecond}
@@ -474,9 +475,10 @@ func TestCoreDead(t *testing.T) {
 	}{
 		{"refused", seq(from(5*time.Second, 0, refused)), []check{{5150 * time.Millisecond, Draining, false}, {8 * time.Second, Removed, true}}},
 		{"black hole", seq(from(5*time.Second, 0, blackHole)), []check{{8 * time.Second, Removed, true}}},
-		{"not ready (shutdown delay)", seq(from(5*time.Second, 0, notReady)), []check{{5150 * time.Millisecond, Draining, false}, {8 * time.Second, Removed, false}}},
+		{"not ready (shutdown delay)", seq(from(5*time.Second, 0, notReady)), []check{{5150 * time.Millisecond, Draining, false}, {8 * time.Second, Draining, false}, {30 * time.Second, Draining, false}}},
 		{"not ready, then gone", seq(from(5*time.Second, 9*time.Second, notReady), from(9*time.Second, 0, refused)),
-			[]check{{8 * time.Second, Removed, false}, {9500 * time.Millisecond, Removed, true}}},
+			[]check{{8 * time.Second, Draining, false}, {10500 * time.Millisecond, Removed, true}}},
+		{"not ready, then ready", seq(from(5*time.Second, 9*time.Second, notReady)), []check{{8 * time.Second, Draining, false}, {12 * time.Second, Active, false}}},
 		{"refused, then back", seq(from(5*time.Second, 9*time.Second, refused)), []check{{8 * time.Second, Removed, true}, {12 * time.Second, Active, false}}},
 	}
 	for _, tc := range tests {

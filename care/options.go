@@ -181,7 +181,7 @@ func (o *Options) RegisterFlags(fs *pflag.FlagSet) {
 
 	// Ours.
 	fs.IntVar(&o.Rise, "rise", o.Rise, "consecutive passing probes before a removed real server is added back")
-	fs.IntVar(&o.Fall, "fall", o.Fall, "consecutive failing probes before a real server is drained (weight 0); one more failure at the next interval deletes it")
+	fs.IntVar(&o.Fall, "fall", o.Fall, "consecutive failing probes before a real server is drained (weight 0); one more failure at the next interval deletes it unless the server still answers (not ready: it stays drained)")
 	fs.DurationVar(&o.RetryInterval, "retry-interval", o.RetryInterval, "delay before re-probing a real server whose last probe disagrees with its state, instead of waiting --interval")
 	fs.DurationVar(&o.ReadyInterval, "ready-interval", o.ReadyInterval, "https: how often a healthy real server that speaks HTTP/2 gets the full request (--health-path); the probes in between are HTTP/2 PINGs on the same kept connection, which the server answers without running a request. 0 sends the full request at every --interval, as public lvscare does")
 	fs.DurationVar(&o.RestorePeriod, "restore-period", o.RestorePeriod, "how often the virtual server (and the route in route mode) is read back and restored if something deleted or changed it")

@@ -68,3 +68,43 @@ func TestIntegrationIPVSExpireNodestConnIsNoFailure(t *testing.T) {
 		})
 	}
 }
+
+// TestIntegrationIPVSDeletedDestinationDropsLiveConnections records why the
+// care daemon keeps a real server that still answers "not ready" (an
+// apiserver in its shutdown delay) at weight 0 instead of deleting it: IPVS
+// drops every packet of an established connection whose destination was
+// deleted, even while that server is alive and serving, with
+// net.ipv4.vs.expire_nodest_conn at its default 0. Weight 0 keeps the
+// connection working. If a kernel ever forwards to the deleted destination
+// here, this test fails: the daemon's rule (care/machine.go) could then be
+// relaxed.
+func TestIntegrationIPVSDeletedDestinationDropsLiveConnections(t *testing.T) {
+	requireIPVS(t)
+	requireNetns(t)
+	for _, fam := range suiteFamilies {
+		t.Run(fam.name, func(t *testing.T) {
+			ns, h := newNetns(t)
+			env := suiteEnv{lb: ipvsSuite.open(t, ns), ns: ns, h: h, backend: ipvsSuite, fam: fam}
+			vip, a, b := setupForwarding(t, env)
+			toA := connTo(t, env, vip, a)
+			mustEnsure(t, env.lb, vip, rs(a.addr.String(), 0), rs(b.addr.String(), 1))
+			if err := echo(toA); err != nil {
+				t.Fatalf("established connection to the drained (weight 0) %s broke: %v", a.name, err)
+			}
+			mustEnsure(t, env.lb, vip, rs(b.addr.String(), 1))
+			read := idleRead(toA)
+			if _, err := io.WriteString(toA, "ping\n"); err != nil {
+				t.Fatalf("write after deleting the destination: %v", err)
+			}
+			select {
+			case r := <-read:
+				if r.err == nil {
+					t.Fatalf("%s, deleted from the virtual server but alive, still answered through IPVS: the kernel now forwards to deleted destinations; see care/machine.go", a.name)
+				}
+				t.Fatalf("connection to the deleted, live %s ended with %v; want silence (its packets dropped)", a.name, r.err)
+			case <-time.After(1500 * time.Millisecond):
+				t.Logf("%s: destination deleted while alive: the client's data got no answer within 1.5 s (dropped, as expected)", fam.name)
+			}
+		})
+	}
+}

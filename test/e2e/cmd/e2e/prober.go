@@ -12,9 +12,19 @@ import (
 
 // sample is one request through the VIP.
 type sample struct {
-	at  time.Time
-	ok  bool
-	err string
+	at   time.Time
+	ok   bool
+	err  string
+	took time.Duration // how long the request took, answered or not
+}
+
+// slowest is the longest request among ss.
+func slowest(ss []sample) time.Duration {
+	var d time.Duration
+	for _, s := range ss {
+		d = max(d, s.took)
+	}
+	return d
 }
 
 // prober sends GET url every interval (each on a fresh connection, so every
@@ -65,18 +75,18 @@ func (p *prober) once(ctx context.Context) sample {
 	now := time.Now()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.url, nil)
 	if err != nil {
-		return sample{at: now, err: err.Error()}
+		return sample{at: now, err: err.Error(), took: time.Since(now)}
 	}
 	resp, err := p.c.Do(req)
 	if err != nil {
-		return sample{at: now, err: err.Error()}
+		return sample{at: now, err: err.Error(), took: time.Since(now)}
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return sample{at: now, err: fmt.Sprintf("HTTP %d", resp.StatusCode)}
+		return sample{at: now, err: fmt.Sprintf("HTTP %d", resp.StatusCode), took: time.Since(now)}
 	}
-	return sample{at: now, ok: true}
+	return sample{at: now, ok: true, took: time.Since(now)}
 }
 
 func (p *prober) stop() {

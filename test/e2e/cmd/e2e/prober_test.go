@@ -59,3 +59,13 @@ func TestPercentile(t *testing.T) {
 		}
 	}
 }
+
+func TestSlowest(t *testing.T) {
+	ss := []sample{{took: 3 * time.Millisecond, ok: true}, {took: 9 * time.Second, err: "timeout"}, {took: 40 * time.Millisecond, ok: true}}
+	if got := slowest(ss); got != 9*time.Second {
+		t.Errorf("slowest = %v, want 9s", got)
+	}
+	if got := slowest(nil); got != 0 {
+		t.Errorf("slowest(nil) = %v, want 0", got)
+	}
+}

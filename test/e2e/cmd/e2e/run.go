@@ -43,6 +43,9 @@ type options struct {
 	// its master dies: detection (interval × fall + timeout = 2.4 s at the
 	// daemon's defaults) plus slack for a busy CI machine.
 	maxPersistentRecovery time.Duration
+	// maxGracefulRequest bounds each of the persistent client's requests
+	// during the graceful restarts.
+	maxGracefulRequest time.Duration
 }
 
 // harness is one end-to-end run: what it created, in creation order.
@@ -123,6 +126,7 @@ func runMain(args []string) error {
 	fs.DurationVar(&o.faultFor, "fault-duration", 6*time.Second, "how long a fault (freeze, link down) lasts before it is undone")
 	fs.DurationVar(&o.longFaultFor, "long-fault-duration", 12*time.Second, "how long the faults on the persistent client's master last")
 	fs.DurationVar(&o.maxPersistentRecovery, "max-persistent-recovery", 5*time.Second, "fail when the persistent client needs longer than this to recover after its master dies")
+	fs.DurationVar(&o.maxGracefulRequest, "max-graceful-request", 3*time.Second, "fail when one of the persistent client's requests takes longer than this during the graceful restarts")
 	fs.DurationVar(&o.settle, "settle", 4*time.Second, "observation time after a fault is applied or undone")
 	fs.StringVar(&o.worker, "worker", "ns", "the worker: ns (a network namespace on this kernel) or vm (a qemu VM booting Debian's kernel, which has IPVS: needs -lb kernel; runs the kubelet stand-in and our lvscare with the manifest's command line)")
 	vmKernel, vmModules := defaultVMKernel()

@@ -59,9 +59,10 @@ type vmSamples struct {
 }
 
 type vmSampleJ struct {
-	At  int64  `json:"at"`
-	OK  bool   `json:"ok"`
-	Err string `json:"err,omitempty"`
+	At   int64  `json:"at"`
+	OK   bool   `json:"ok"`
+	Err  string `json:"err,omitempty"`
+	Took int64  `json:"took"` // nanoseconds
 }
 
 // vmProbeSpec starts the two clients in the VM.
@@ -420,7 +421,7 @@ func (a *vmAgent) samples(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
 		if from < len(p.samples) {
 			for _, s := range p.samples[from:] {
-				out.Samples = append(out.Samples, vmSampleJ{At: s.at.UnixNano(), OK: s.ok, Err: s.err})
+				out.Samples = append(out.Samples, vmSampleJ{At: s.at.UnixNano(), OK: s.ok, Err: s.err, Took: int64(s.took)})
 			}
 		}
 		p.mu.Unlock()
