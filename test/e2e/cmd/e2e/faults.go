@@ -194,7 +194,11 @@ func (h *harness) fault(run int, name string) error {
 			// apiserver stalled this client until the apiserver closed
 			// the connection (up to ~12 s; a 10 s timeout once in ~10 runs).
 			slow := slowest(ps)
-			h.logf("graceful restarts: the persistent client's slowest request took %s", slow.Round(time.Millisecond))
+			retried := 0
+			for _, x := range ps {
+				retried += x.retried
+			}
+			h.logf("graceful restarts: the persistent client's slowest request took %s; %d answers 503/429 with Retry-After waited out and resent, as client-go does", slow.Round(time.Millisecond), retried)
 			var err error
 			if pw.failed > 0 || slow > h.o.maxGracefulRequest {
 				err = fmt.Errorf("%d of %d requests failed (first: %s), the slowest took %s (want 0 failed, none slower than %s): a terminating apiserver's connections must keep working until it closes them", pw.failed, pw.total, tail(pw.firstErr, 160), slow.Round(time.Millisecond), h.o.maxGracefulRequest)

@@ -309,13 +309,13 @@ func (h *harness) startClients() error {
 	}
 	// /livez, not /readyz: a terminating apiserver keeps serving requests
 	// during its shutdown delay while its /readyz already fails.
-	h.probe = startProber(c, fmt.Sprintf("https://%s%s", vipAddrPort(), freshPath), h.o.interval, 200000)
+	h.probe = startProber(c, fmt.Sprintf("https://%s%s", vipAddrPort(), freshPath), h.o.interval, 200000, false)
 	pc, conn, err := h.newPersistentClient()
 	if err != nil {
 		return err
 	}
 	h.pconn = conn
-	h.persist = startProber(pc, fmt.Sprintf("https://%s%s", vipAddrPort(), persistentPath), persistentInterval, 200000)
+	h.persist = startProber(pc, fmt.Sprintf("https://%s%s", vipAddrPort(), persistentPath), persistentInterval, 200000, true)
 	return h.waitHealthy(30 * time.Second)
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -16,7 +17,14 @@ type sample struct {
 	ok   bool
 	err  string
 	took time.Duration // how long the request took, answered or not
+	// retried: answers 429 or 5xx with Retry-After that the request
+	// waited out and sent again, as client-go does.
+	retried int
 }
+
+// clientGoMaxRetries is client-go's default for a request answered 429 or
+// 5xx with a Retry-After header (rest.Request's maxRetries).
+const clientGoMaxRetries = 10
 
 // slowest is the longest request among ss.
 func slowest(ss []sample) time.Duration {
@@ -34,6 +42,11 @@ type prober struct {
 	url      string
 	interval time.Duration
 	max      int
+	// retryAfter: wait out and resend answers that carry Retry-After, as
+	// client-go does for a kubelet (an apiserver at the end of its
+	// shutdown delay answers 503 with Retry-After: 1 to a request that
+	// races its connection's GOAWAY).
+	retryAfter bool
 
 	mu      sync.Mutex
 	samples []sample
@@ -41,9 +54,9 @@ type prober struct {
 	done    chan struct{}
 }
 
-func startProber(c *http.Client, url string, interval time.Duration, max int) *prober {
+func startProber(c *http.Client, url string, interval time.Duration, max int, retryAfter bool) *prober {
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &prober{c: c, url: url, interval: interval, max: max, cancel: cancel, done: make(chan struct{})}
+	p := &prober{c: c, url: url, interval: interval, max: max, retryAfter: retryAfter, cancel: cancel, done: make(chan struct{})}
 	go p.loop(ctx)
 	return p
 }
@@ -73,20 +86,50 @@ func (p *prober) loop(ctx context.Context) {
 
 func (p *prober) once(ctx context.Context) sample {
 	now := time.Now()
+	for retried := 0; ; retried++ {
+		s, wait := p.try(ctx, now)
+		s.took, s.retried = time.Since(now), retried
+		if !p.retryAfter || wait < 0 || retried >= clientGoMaxRetries {
+			return s
+		}
+		select {
+		case <-ctx.Done():
+			return s
+		case <-time.After(wait):
+		}
+	}
+}
+
+// try sends the request once; wait is the answer's Retry-After when it is
+// one client-go waits out (429 or 5xx), else negative.
+func (p *prober) try(ctx context.Context, now time.Time) (sample, time.Duration) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.url, nil)
 	if err != nil {
-		return sample{at: now, err: err.Error(), took: time.Since(now)}
+		return sample{at: now, err: err.Error()}, -1
 	}
 	resp, err := p.c.Do(req)
 	if err != nil {
-		return sample{at: now, err: err.Error(), took: time.Since(now)}
+		return sample{at: now, err: err.Error()}, -1
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return sample{at: now, err: fmt.Sprintf("HTTP %d", resp.StatusCode), took: time.Since(now)}
+		return sample{at: now, err: fmt.Sprintf("HTTP %d", resp.StatusCode)}, retryAfter(resp)
 	}
-	return sample{at: now, ok: true, took: time.Since(now)}
+	return sample{at: now, ok: true}, -1
+}
+
+// retryAfter is client-go's checkWait: a 429 or 5xx answer with a
+// Retry-After of whole seconds is waited out and sent again.
+func retryAfter(resp *http.Response) time.Duration {
+	if resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode < 500 {
+		return -1
+	}
+	n, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+	if err != nil || n < 0 {
+		return -1
+	}
+	return time.Duration(n) * time.Second
 }
 
 func (p *prober) stop() {

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -67,5 +71,40 @@ func TestSlowest(t *testing.T) {
 	}
 	if got := slowest(nil); got != 0 {
 		t.Errorf("slowest(nil) = %v, want 0", got)
+	}
+}
+
+// TestProberRetryAfter: like client-go, the persistent client waits out a
+// 503 with Retry-After and resends; without the option, or without the
+// header, the 503 is the answer.
+func TestProberRetryAfter(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := calls.Add(1)
+		switch {
+		case r.URL.Path == "/retry" && n == 1:
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(http.StatusServiceUnavailable)
+		case r.URL.Path == "/plain":
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	defer srv.Close()
+	for _, tc := range []struct {
+		path       string
+		retryAfter bool
+		wantOK     bool
+		wantRetry  int
+	}{
+		{"/retry", true, true, 1},
+		{"/retry", false, false, 0},
+		{"/plain", true, false, 0},
+	} {
+		calls.Store(0)
+		p := &prober{c: srv.Client(), url: srv.URL + tc.path, retryAfter: tc.retryAfter}
+		s := p.once(context.Background())
+		if s.ok != tc.wantOK || s.retried != tc.wantRetry {
+			t.Errorf("%s retryAfter=%v: ok %v retried %d (err %q), want ok %v retried %d", tc.path, tc.retryAfter, s.ok, s.retried, s.err, tc.wantOK, tc.wantRetry)
+		}
 	}
 }

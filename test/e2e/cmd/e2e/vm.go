@@ -426,7 +426,7 @@ func (r *remoteProber) refresh() {
 		r.conn.port.Store(int32(s.Port))
 	}
 	for _, x := range s.Samples {
-		r.samples = append(r.samples, sample{at: time.Unix(0, x.At).Add(-off), ok: x.OK, err: x.Err, took: time.Duration(x.Took)})
+		r.samples = append(r.samples, sample{at: time.Unix(0, x.At).Add(-off), ok: x.OK, err: x.Err, took: time.Duration(x.Took), retried: x.Retried})
 	}
 	r.err = nil
 }

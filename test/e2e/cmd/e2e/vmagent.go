@@ -59,10 +59,11 @@ type vmSamples struct {
 }
 
 type vmSampleJ struct {
-	At   int64  `json:"at"`
-	OK   bool   `json:"ok"`
-	Err  string `json:"err,omitempty"`
-	Took int64  `json:"took"` // nanoseconds
+	At      int64  `json:"at"`
+	OK      bool   `json:"ok"`
+	Err     string `json:"err,omitempty"`
+	Took    int64  `json:"took"` // nanoseconds
+	Retried int    `json:"retried,omitempty"`
 }
 
 // vmProbeSpec starts the two clients in the VM.
@@ -389,8 +390,8 @@ func (a *vmAgent) startProbers(w http.ResponseWriter, r *http.Request) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.pconn = conn
-	a.probers["fresh"] = startProber(fc, fmt.Sprintf("https://%s%s", vipAddrPort(), freshPath), sec(s.Interval), 200000)
-	a.probers["persistent"] = startProber(pc, fmt.Sprintf("https://%s%s", vipAddrPort(), persistentPath), persistentInterval, 200000)
+	a.probers["fresh"] = startProber(fc, fmt.Sprintf("https://%s%s", vipAddrPort(), freshPath), sec(s.Interval), 200000, false)
+	a.probers["persistent"] = startProber(pc, fmt.Sprintf("https://%s%s", vipAddrPort(), persistentPath), persistentInterval, 200000, true)
 	writeJSON(w, vmExecResult{})
 }
 
@@ -421,7 +422,7 @@ func (a *vmAgent) samples(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
 		if from < len(p.samples) {
 			for _, s := range p.samples[from:] {
-				out.Samples = append(out.Samples, vmSampleJ{At: s.at.UnixNano(), OK: s.ok, Err: s.err, Took: int64(s.took)})
+				out.Samples = append(out.Samples, vmSampleJ{At: s.at.UnixNano(), OK: s.ok, Err: s.err, Took: int64(s.took), Retried: s.retried})
 			}
 		}
 		p.mu.Unlock()
