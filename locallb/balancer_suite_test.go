@@ -94,13 +94,17 @@ func runBalancerSuite(t *testing.T, b suiteBackend) {
 		t.Run(fam.name, func(t *testing.T) {
 			for _, c := range suiteCases {
 				t.Run(c.name, func(t *testing.T) {
-					ns, h := newNetns(t)
-					lb := b.open(t, ns)
-					c.run(t, suiteEnv{lb: lb, ns: ns, h: h, backend: b, fam: fam})
+					c.run(t, newSuiteEnv(t, b, fam))
 				})
 			}
 		})
 	}
+}
+
+// newSuiteEnv gives a case a fresh client namespace with b's balancer in it.
+func newSuiteEnv(t *testing.T, b suiteBackend, fam suiteFamily) suiteEnv {
+	ns, h := newNetns(t)
+	return suiteEnv{lb: b.open(t, ns), ns: ns, h: h, backend: b, fam: fam}
 }
 
 func ap(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }

@@ -21,10 +21,9 @@ func TestIntegrationIPVSExpireNodestConnIsNoFailure(t *testing.T) {
 	requireNetns(t)
 	for _, fam := range suiteFamilies {
 		t.Run(fam.name, func(t *testing.T) {
-			ns, h := newNetns(t)
-			env := suiteEnv{lb: ipvsSuite.open(t, ns), ns: ns, h: h, backend: ipvsSuite, fam: fam}
+			env := newSuiteEnv(t, ipvsSuite, fam)
 			var werr error
-			inNetns(t, ns, func() {
+			inNetns(t, env.ns, func() {
 				werr = os.WriteFile("/proc/sys/net/ipv4/vs/expire_nodest_conn", []byte("1"), 0o644)
 			})
 			if werr != nil {
@@ -49,7 +48,7 @@ func TestIntegrationIPVSExpireNodestConnIsNoFailure(t *testing.T) {
 			// The silence is not the entry still leading to the dead server:
 			// the entry is gone.
 			var conns []ipvsConn
-			if err := inNetnsThread(ns, func() error {
+			if err := inNetnsThread(env.ns, func() error {
 				f, err := os.Open("/proc/thread-self/net/ip_vs_conn")
 				if err != nil {
 					return err
@@ -83,8 +82,7 @@ func TestIntegrationIPVSDeletedDestinationDropsLiveConnections(t *testing.T) {
 	requireNetns(t)
 	for _, fam := range suiteFamilies {
 		t.Run(fam.name, func(t *testing.T) {
-			ns, h := newNetns(t)
-			env := suiteEnv{lb: ipvsSuite.open(t, ns), ns: ns, h: h, backend: ipvsSuite, fam: fam}
+			env := newSuiteEnv(t, ipvsSuite, fam)
 			vip, a, b := setupForwarding(t, env)
 			toA := connTo(t, env, vip, a)
 			mustEnsure(t, env.lb, vip, rs(a.addr.String(), 0), rs(b.addr.String(), 1))

@@ -253,10 +253,9 @@ func TestIntegrationNFTablesFlushFallback(t *testing.T) {
 	for _, fam := range suiteFamilies {
 		for _, loose := range []string{"1", "0"} {
 			t.Run(fam.name+"/tcp_loose="+loose, func(t *testing.T) {
-				ns, h := newNetns(t)
-				env := suiteEnv{lb: openNFTables(t, ns), ns: ns, h: h, backend: nftSuite, fam: fam}
+				env := newSuiteEnv(t, nftSuite, fam)
 				var werr error
-				inNetns(t, ns, func() {
+				inNetns(t, env.ns, func() {
 					werr = os.WriteFile("/proc/sys/net/netfilter/nf_conntrack_tcp_loose", []byte(loose), 0o644)
 				})
 				if werr != nil {
@@ -267,7 +266,7 @@ func TestIntegrationNFTablesFlushFallback(t *testing.T) {
 				blackhole(t, a, fam.hostA, fam.hostB)
 				blackhole(t, b, fam.hostA, fam.hostB)
 				mustEnsure(t, env.lb, vip, rs(b.addr.String(), 1))
-				n, err := flushConntrack(nsPath(ns), vip, a.addr, false)
+				n, err := flushConntrack(nsPath(env.ns), vip, a.addr, false)
 				if err != nil || n != 1 {
 					t.Fatalf("deleting the conntrack entries: %d, %v; want 1, nil", n, err)
 				}
