@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
+	"strings"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -36,7 +38,9 @@ type RouteManager interface {
 	// covering route leaves through another interface or with another
 	// source address than the route to via (a master; a node with several
 	// interfaces); added reports whether it wrote anything. via picks the
-	// route's device and source.
+	// route's device and source. It never writes over a route of others
+	// with the same kernel key (an administrator's VIP/32 in the main table
+	// at metric 0): it fails instead, wrapping ErrForeignRoute.
 	Ensure(vip, via netip.Addr) (added bool, err error)
 	// Remove deletes the routes for vip that carry RouteProtocol, and
 	// nothing else. Absent is not an error.
@@ -53,8 +57,10 @@ type RouteManager interface {
 type routeNetlink interface {
 	RouteGet(net.IP) ([]netlink.Route, error)
 	RouteListFiltered(family int, filter *netlink.Route, mask uint64) ([]netlink.Route, error)
+	RouteAdd(*netlink.Route) error
 	RouteReplace(*netlink.Route) error
 	RouteDel(*netlink.Route) error
+	LinkByIndex(int) (netlink.Link, error)
 }
 
 // Routes is the netlink RouteManager.
@@ -145,10 +151,155 @@ func (r *Routes) Ensure(vip, via netip.Addr) (bool, error) {
 	if vip.Is4() {
 		route.Scope = netlink.SCOPE_LINK
 	}
-	if err := r.nl.RouteReplace(route); err != nil {
-		return false, fmt.Errorf("adding route %s dev #%d src %s proto %d: %w", route.Dst, route.LinkIndex, route.Src, RouteProtocol, err)
+	if err := r.put(vip, route); err != nil {
+		var fe *ForeignRouteError
+		if errors.As(err, &fe) {
+			return false, fmt.Errorf("%w; it leaves otherwise than the route to master %s (dev %s src %s), and kubeadm will not replace it (kubeadm reset would then delete it): "+
+				"route the VIP like the master yourself (`ip route replace %s dev %s src %s proto static`; kubeadm then leaves it alone), delete it (`%s`), or choose another VIP",
+				err, via, r.linkName(route.LinkIndex), route.Src, route.Dst, r.linkName(route.LinkIndex), route.Src, fe.delHint())
+		}
+		return false, err
 	}
 	return true, nil
+}
+
+// ErrForeignRoute is wrapped when a route that is not ours holds the key of
+// the route we write for a VIP.
+var ErrForeignRoute = errors.New("a route that is not ours (proto 76) holds the key of the VIP's route (main table, metric 0)")
+
+// ForeignRouteError names the routes of others (an administrator's `ip
+// route add VIP/32 ... proto static`, another tool's) that hold the
+// kernel's key of our VIP route: destination VIP/32 (or /128), main table,
+// metric 0, TOS 0. Writing ours there would replace theirs, and removing
+// ours later would delete it: so we never write over them.
+type ForeignRouteError struct {
+	VIP    netip.Addr
+	Routes []string // each as `ip route` would print it
+}
+
+func (e *ForeignRouteError) Error() string {
+	return fmt.Sprintf("%v for %s: %s", ErrForeignRoute, e.VIP, strings.Join(e.Routes, "; "))
+}
+
+func (e *ForeignRouteError) Unwrap() error { return ErrForeignRoute }
+
+// delHint is the command that deletes the (first) others' route at our
+// key.
+func (e *ForeignRouteError) delHint() string {
+	if len(e.Routes) == 0 {
+		return fmt.Sprintf("ip route del %s", netip.PrefixFrom(e.VIP, e.VIP.BitLen()))
+	}
+	return "ip route del " + e.Routes[0]
+}
+
+// keyMetric is the metric of the route we write as the kernel reports it:
+// IPv6 stores metric 0 as 1024 (IP6_RT_PRIO_USER).
+func keyMetric(vip netip.Addr) int {
+	if vip.Is4() {
+		return 0
+	}
+	return 1024
+}
+
+// atKey lists the main table's routes for vip that have the kernel's key
+// of the route we write (metric 0, TOS 0), split into ours and others'.
+// (Our routes at other keys do not exist: we write metric 0 only.)
+func (r *Routes) atKey(vip netip.Addr) (mine, others []netlink.Route, err error) {
+	filter := &netlink.Route{Dst: hostPrefix(vip), Table: unix.RT_TABLE_MAIN}
+	rs, err := r.nl.RouteListFiltered(nlFamily(vip), filter, netlink.RT_FILTER_DST|netlink.RT_FILTER_TABLE)
+	if err != nil && !errors.Is(err, netlink.ErrDumpInterrupted) {
+		return nil, nil, fmt.Errorf("listing routes for %s: %w", vip, err)
+	}
+	for _, x := range rs {
+		if x.Dst == nil || (x.Priority != 0 && x.Priority != keyMetric(vip)) || x.Tos != 0 {
+			continue
+		}
+		if x.Protocol == RouteProtocol {
+			mine = append(mine, x)
+		} else {
+			others = append(others, x)
+		}
+	}
+	return mine, others, nil
+}
+
+// put writes route (ours, for vip) without replacing a route of others:
+// it replaces a route of ours at the key, adds (exclusively) when there is
+// none, and fails with a *ForeignRouteError when another route holds the
+// key. RouteReplace alone would not do: the kernel matches the key, not
+// the protocol, so it would overwrite an administrator's route.
+func (r *Routes) put(vip netip.Addr, route *netlink.Route) error {
+	mine, others, err := r.atKey(vip)
+	if err != nil {
+		return err
+	}
+	if len(others) > 0 {
+		return r.foreignError(vip, others)
+	}
+	if len(mine) > 0 {
+		err = r.nl.RouteReplace(route)
+	} else if err = r.nl.RouteAdd(route); errors.Is(err, unix.EEXIST) {
+		// Someone added theirs since we looked.
+		if _, others, lerr := r.atKey(vip); lerr == nil && len(others) > 0 {
+			return r.foreignError(vip, others)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("adding route %s dev %s src %s proto %d: %w", route.Dst, r.linkName(route.LinkIndex), route.Src, RouteProtocol, err)
+	}
+	return nil
+}
+
+func (r *Routes) foreignError(vip netip.Addr, others []netlink.Route) *ForeignRouteError {
+	e := &ForeignRouteError{VIP: vip}
+	for _, x := range others {
+		e.Routes = append(e.Routes, r.describe(x))
+	}
+	return e
+}
+
+// describe writes x as `ip route` prints it.
+func (r *Routes) describe(x netlink.Route) string {
+	s := []string{}
+	if x.Type != 0 && x.Type != unix.RTN_UNICAST {
+		s = append(s, routeTypeName(x.Type))
+	}
+	if x.Dst != nil {
+		s = append(s, x.Dst.String())
+	}
+	if x.Gw != nil {
+		s = append(s, "via", x.Gw.String())
+	}
+	if x.LinkIndex != 0 {
+		s = append(s, "dev", r.linkName(x.LinkIndex))
+	}
+	if x.Src != nil {
+		s = append(s, "src", x.Src.String())
+	}
+	s = append(s, "proto", x.Protocol.String(), "metric", strconv.Itoa(x.Priority))
+	return strings.Join(s, " ")
+}
+
+func routeTypeName(t int) string {
+	switch t {
+	case unix.RTN_BLACKHOLE:
+		return "blackhole"
+	case unix.RTN_UNREACHABLE:
+		return "unreachable"
+	case unix.RTN_PROHIBIT:
+		return "prohibit"
+	case unix.RTN_LOCAL:
+		return "local"
+	}
+	return "type " + strconv.Itoa(t)
+}
+
+// linkName is the interface's name for messages, "#index" when unknown.
+func (r *Routes) linkName(index int) string {
+	if l, err := r.nl.LinkByIndex(index); err == nil && l.Attrs() != nil {
+		return l.Attrs().Name
+	}
+	return "#" + strconv.Itoa(index)
 }
 
 // Remove implements RouteManager.

@@ -2,8 +2,10 @@ package locallb
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,15 +14,17 @@ import (
 )
 
 // memRoutes is an in-memory routeNetlink: RouteGet answers from get
-// (keyed by address) unless one of our routes covers the address.
+// (keyed by address) unless one of our routes, or others', covers the
+// address. others are routes that are not ours (an administrator's).
 type memRoutes struct {
 	get    map[string]netlink.Route
 	mine   []netlink.Route
+	others []netlink.Route
 	writes int
 }
 
 func (m *memRoutes) RouteGet(ip net.IP) ([]netlink.Route, error) {
-	for _, r := range m.mine {
+	for _, r := range append(slices.Clone(m.mine), m.others...) {
 		if r.Dst.Contains(ip) {
 			return []netlink.Route{r}, nil
 		}
@@ -31,14 +35,27 @@ func (m *memRoutes) RouteGet(ip net.IP) ([]netlink.Route, error) {
 	return nil, unix.ENETUNREACH
 }
 
-func (m *memRoutes) RouteListFiltered(_ int, f *netlink.Route, _ uint64) ([]netlink.Route, error) {
+func (m *memRoutes) RouteListFiltered(_ int, f *netlink.Route, mask uint64) ([]netlink.Route, error) {
 	var out []netlink.Route
-	for _, r := range m.mine {
-		if f.Dst == nil || r.Dst.String() == f.Dst.String() {
+	for _, r := range append(slices.Clone(m.mine), m.others...) {
+		if (f.Dst == nil || r.Dst.String() == f.Dst.String()) && (mask&netlink.RT_FILTER_PROTOCOL == 0 || r.Protocol == f.Protocol) {
 			out = append(out, r)
 		}
 	}
 	return out, nil
+}
+
+// RouteAdd fails as the kernel's exclusive add does when a route with the
+// destination and metric exists.
+func (m *memRoutes) RouteAdd(r *netlink.Route) error {
+	for _, x := range append(slices.Clone(m.mine), m.others...) {
+		if x.Dst.String() == r.Dst.String() && x.Priority == r.Priority {
+			return unix.EEXIST
+		}
+	}
+	m.writes++
+	m.mine = append(m.mine, *r)
+	return nil
 }
 
 func (m *memRoutes) RouteReplace(r *netlink.Route) error {
@@ -56,6 +73,10 @@ func (m *memRoutes) RouteDel(r *netlink.Route) error {
 		}
 	}
 	return unix.ESRCH
+}
+
+func (m *memRoutes) LinkByIndex(i int) (netlink.Link, error) {
+	return &netlink.Dummy{LinkAttrs: netlink.LinkAttrs{Index: i, Name: fmt.Sprintf("eth%d", i)}}, nil
 }
 
 func TestRoutesEnsure(t *testing.T) {
@@ -127,3 +148,40 @@ func TestRoutesEnsureBlockedVIP(t *testing.T) {
 type blockedRoutes struct{ memRoutes }
 
 func (b *blockedRoutes) RouteGet(net.IP) ([]netlink.Route, error) { return nil, unix.EHOSTUNREACH }
+
+// An administrator's route for the VIP at our key (main table, metric 0)
+// that leaves otherwise than the route to the master: Ensure refuses,
+// naming it and the fixes, and writes nothing (RouteReplace would have
+// overwritten it and Remove deleted it later).
+func TestRoutesEnsureRefusesAnAdminsRoute(t *testing.T) {
+	vip, master := netip.MustParseAddr("10.103.97.2"), netip.MustParseAddr("192.168.0.10")
+	admin := netlink.Route{Dst: hostPrefix(vip), Gw: net.ParseIP("172.16.0.1"), LinkIndex: 2, Protocol: unix.RTPROT_STATIC, Table: unix.RT_TABLE_MAIN}
+	m := &memRoutes{
+		get:    map[string]netlink.Route{"192.168.0.10": {LinkIndex: 7, Src: net.ParseIP("192.168.0.5")}},
+		others: []netlink.Route{admin},
+	}
+	r := &Routes{nl: m}
+	added, err := r.Ensure(vip, master)
+	if !errors.Is(err, ErrForeignRoute) || added {
+		t.Fatalf("Ensure = %v, %v; want ErrForeignRoute", added, err)
+	}
+	for _, w := range []string{
+		"10.103.97.2/32 via 172.16.0.1 dev eth2 proto static metric 0",
+		"master 192.168.0.10 (dev eth7 src 192.168.0.5)",
+		"ip route replace 10.103.97.2/32 dev eth7 src 192.168.0.5 proto static",
+		"ip route del 10.103.97.2/32 via 172.16.0.1 dev eth2 proto static metric 0",
+		"choose another VIP",
+	} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q\nlacks %q", err, w)
+		}
+	}
+	if m.writes != 0 || len(m.mine) != 0 || len(m.others) != 1 {
+		t.Fatalf("wrote %d, ours %v, others %v; want the admin's route alone", m.writes, m.mine, m.others)
+	}
+	// At another metric it is no obstacle: ours is added beside it.
+	m.others[0].Priority = 100
+	if added, err := r.Ensure(vip, master); err != nil || !added {
+		t.Fatalf("Ensure beside a metric-100 route: %v, %v", added, err)
+	}
+}

@@ -112,7 +112,10 @@ func (r *VIPRoute) path(to netip.Addr) (int, net.IP, error) {
 
 // Own makes the kernel hold Want(vip, toward), replacing a route of ours
 // that differs (another interface or source) and adding it when someone
-// deleted it; changed reports a write. A call that changes nothing costs
+// deleted it; changed reports a write. It never writes over a route that is
+// not ours at the same key (destination, main table, metric): when that
+// one routes the VIP through the wanted interface and source it leaves it
+// and reports no change, otherwise it fails, wrapping ErrForeignRoute. A call that changes nothing costs
 // one lookup per address tried plus one FIB lookup of the VIP.
 func (r *VIPRoute) Own(vip netip.Addr, toward []netip.Addr) (changed bool, err error) {
 	want, err := r.Want(vip, toward)
@@ -124,8 +127,22 @@ func (r *VIPRoute) Own(vip netip.Addr, toward []netip.Addr) (changed bool, err e
 	} else if ok {
 		return false, nil
 	}
-	if err := r.nl.RouteReplace(want); err != nil {
-		return false, fmt.Errorf("adding route %s dev #%d src %s proto %d: %w", want.Dst, want.LinkIndex, want.Src, RouteProtocol, err)
+	if err := r.routes.put(vip, want); err != nil {
+		var fe *ForeignRouteError
+		if !errors.As(err, &fe) {
+			return false, err
+		}
+		// Someone else's route holds the key (an administrator's `ip route
+		// add VIP/32 ... proto static`). Replacing it would lose it for
+		// good: our Remove, --clean and kubeadm reset delete what we wrote.
+		// When it routes the VIP as ours would, nothing is missing.
+		if got, gerr := r.nl.RouteGet(net.IP(vip.AsSlice())); gerr == nil && len(got) > 0 &&
+			got[0].LinkIndex == want.LinkIndex && got[0].Src.Equal(want.Src) {
+			return false, nil
+		}
+		name := r.routes.linkName(want.LinkIndex)
+		return false, fmt.Errorf("%w; it leaves otherwise than through dev %s with source %s, and lvscare will not replace it (removing its route later would delete that one): "+
+			"make it leave that way (`ip route replace %s dev %s src %s proto static`) or delete it (`%s`) so that lvscare writes its own", err, name, want.Src, want.Dst, name, want.Src, fe.delHint())
 	}
 	return true, nil
 }

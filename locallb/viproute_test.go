@@ -120,3 +120,47 @@ func TestVIPRouteOwn(t *testing.T) {
 		})
 	}
 }
+
+// The daemon never writes over an administrator's route at its key: one
+// that routes the VIP as ours would is left as is (no change, no error),
+// one that leaves otherwise is an error naming it.
+func TestVIPRouteOwnLeavesAnAdminsRoute(t *testing.T) {
+	vip, master := netip.MustParseAddr("10.103.97.2"), netip.MustParseAddr("192.168.0.10")
+	get := map[string]netlink.Route{"192.168.0.10": {LinkIndex: 7, Src: net.ParseIP("192.168.0.5")}}
+	for _, tc := range []struct {
+		name    string
+		admin   netlink.Route
+		wantErr []string
+	}{
+		{name: "same interface and source", admin: netlink.Route{LinkIndex: 7, Src: net.ParseIP("192.168.0.5")}},
+		{name: "another interface", admin: netlink.Route{LinkIndex: 2, Gw: net.ParseIP("172.16.0.1")}, wantErr: []string{
+			"10.103.97.2/32 via 172.16.0.1 dev eth2 proto static metric 0", "dev eth7 with source 192.168.0.5",
+			"ip route replace 10.103.97.2/32 dev eth7 src 192.168.0.5 proto static", "ip route del 10.103.97.2/32 via 172.16.0.1 dev eth2 proto static metric 0",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			admin := tc.admin
+			admin.Dst, admin.Protocol, admin.Table = hostPrefix(vip), unix.RTPROT_STATIC, unix.RT_TABLE_MAIN
+			m := &memVIPRoutes{memRoutes: memRoutes{get: get, others: []netlink.Route{admin}}}
+			r := &VIPRoute{nl: m, routes: &Routes{nl: m}}
+			changed, err := r.Own(vip, []netip.Addr{master})
+			if changed || m.writes != 0 || len(m.mine) != 0 {
+				t.Fatalf("Own wrote over the admin's route: changed=%v writes=%d ours=%v", changed, m.writes, m.mine)
+			}
+			if len(tc.wantErr) == 0 {
+				if err != nil {
+					t.Fatalf("Own = %v, want no error", err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrForeignRoute) {
+				t.Fatalf("Own = %v, want ErrForeignRoute", err)
+			}
+			for _, w := range tc.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q\nlacks %q", err, w)
+				}
+			}
+		})
+	}
+}
