@@ -150,3 +150,133 @@ func TestKernelModulesLoadedBuiltin(t *testing.T) {
 		t.Fatalf("all present: err=%v loaded=%v", err, fk.loaded)
 	}
 }
+
+// fakeModprobe stands in for modprobe(8) on fk: it "loads" a module with
+// its dependencies from modules.dep, or fails with output, or (noop) does
+// nothing and succeeds, as an `install <module> /bin/true` rule makes it.
+type fakeModprobe struct {
+	fk    *fakeKernel
+	calls [][]string
+	fail  map[string]string // module -> output of a failing run
+	noop  map[string]bool
+}
+
+func (m *fakeModprobe) modprobe(t *testing.T, present bool) *Modprobe {
+	return &Modprobe{
+		LookPath: func() (string, error) {
+			if !present {
+				return "", errors.New(`exec: "modprobe": executable file not found in $PATH`)
+			}
+			return "/usr/sbin/modprobe", nil
+		},
+		Run: func(path string, args ...string) ([]byte, error) {
+			m.calls = append(m.calls, append([]string{path}, args...))
+			if len(args) != 1 {
+				t.Errorf("modprobe %v: want one module per run", args)
+				return nil, errors.New("usage")
+			}
+			n := args[0]
+			if out, ok := m.fail[n]; ok {
+				return []byte(out), errors.New("exit status 1")
+			}
+			if !m.noop[n] {
+				for _, d := range []string{"nf_defrag_ipv4", "nf_defrag_ipv6", "nf_conntrack", n} {
+					if n == "ip_vs" || n == "ip_vs_rr" || d == n {
+						m.fk.mark(t, d)
+					}
+				}
+			}
+			return nil, nil
+		},
+	}
+}
+
+func TestKernelModulesModprobe(t *testing.T) {
+	tests := []struct {
+		name       string
+		present    bool
+		fail       map[string]string
+		noop       map[string]bool
+		initFail   map[string]error
+		wantCalls  []string // modules modprobe was run for
+		wantDirect []string // modules loaded with finit_module
+		wantErr    []string
+	}{
+		{
+			name: "modprobe present: used, no direct load", present: true,
+			wantCalls: []string{"ip_vs", "ip_vs_rr"}, // nf_conntrack came with ip_vs
+		},
+		{
+			name:       "modprobe absent: finit_module, dependencies first",
+			wantDirect: []string{"nf_defrag_ipv4", "nf_defrag_ipv6", "nf_conntrack", "ip_vs", "ip_vs_rr"},
+		},
+		{
+			name: "modprobe fails: the direct load takes over", present: true,
+			fail:       map[string]string{"ip_vs": "modprobe: ERROR: could not insert 'ip_vs': Exec format error", "ip_vs_rr": "modprobe: ERROR: ip_vs_rr", "nf_conntrack": "modprobe: ERROR: nf_conntrack"},
+			wantCalls:  []string{"ip_vs", "ip_vs_rr", "nf_conntrack"},
+			wantDirect: []string{"nf_defrag_ipv4", "nf_defrag_ipv6", "nf_conntrack", "ip_vs", "ip_vs_rr"},
+		},
+		{
+			name: "modprobe and the direct load fail: both reported", present: true,
+			fail: map[string]string{
+				"ip_vs":    "modprobe: FATAL: Module ip_vs not found in directory /lib/modules/6.1.0-test-amd64",
+				"ip_vs_rr": "modprobe: FATAL: Module ip_vs not found in directory /lib/modules/6.1.0-test-amd64",
+			},
+			initFail:  map[string]error{"ip_vs": errors.New("invalid argument")},
+			wantCalls: []string{"ip_vs", "ip_vs_rr", "nf_conntrack"}, wantDirect: []string{"nf_defrag_ipv4", "nf_defrag_ipv6"},
+			wantErr: []string{"loading module ip_vs: `/usr/sbin/modprobe ip_vs` failed: exit status 1: modprobe: FATAL: Module ip_vs not found in directory /lib/modules/6.1.0-test-amd64",
+				"loading it directly failed too: loading module ip_vs for ip_vs: invalid argument"},
+		},
+		{
+			// An administrator disabled the module in /etc/modprobe.d: not
+			// loaded behind modprobe's back.
+			name: "modprobe succeeds without loading", present: true, noop: map[string]bool{"ip_vs": true, "ip_vs_rr": true},
+			wantCalls: []string{"ip_vs", "ip_vs_rr", "nf_conntrack"},
+			wantErr:   []string{"loading module ip_vs: `/usr/sbin/modprobe ip_vs` succeeded but the module is not loaded; check /etc/modprobe.d"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fk := newFakeKernel(t, debianDep, "kernel/lib/libcrc32c.ko\n")
+			for k, v := range tt.initFail {
+				fk.fail[k] = v
+			}
+			mp := &fakeModprobe{fk: fk, fail: tt.fail, noop: tt.noop}
+			k := fk.modules(t)
+			k.Modprobe = mp.modprobe(t, tt.present)
+			err := k.Load(IPVSModules()...)
+			var calls []string
+			for _, c := range mp.calls {
+				if c[0] != "/usr/sbin/modprobe" {
+					t.Errorf("ran %q, want the looked-up modprobe", c[0])
+				}
+				calls = append(calls, c[1:]...)
+			}
+			if !reflect.DeepEqual(calls, tt.wantCalls) {
+				t.Errorf("modprobe runs = %v, want %v", calls, tt.wantCalls)
+			}
+			if !reflect.DeepEqual(fk.loaded, tt.wantDirect) {
+				t.Errorf("direct loads = %v, want %v", fk.loaded, tt.wantDirect)
+			}
+			if len(tt.wantErr) == 0 {
+				if err != nil {
+					t.Fatalf("Load: %v", err)
+				}
+				for _, m := range IPVSModules() {
+					if !k.Loaded(m) {
+						t.Errorf("%s not loaded", m)
+					}
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Load succeeded, want an error with %q", tt.wantErr)
+			}
+			for _, w := range tt.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q\nlacks %q", err, w)
+				}
+			}
+		})
+	}
+}

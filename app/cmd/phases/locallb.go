@@ -203,9 +203,11 @@ func modulesLoadContent(b locallb.Backend) []byte {
 
 // OpenKernel opens the backend's balancer and the netlink routes of the
 // current network namespace; it fails, naming the other backend, when the
-// kernel lacks this one.
+// kernel lacks this one. It runs on the host as root, so the kernel modules
+// load with the host's modprobe when it has one (compressed modules on
+// kernels older than 5.17 need it).
 func OpenKernel(backend locallb.Backend) (Kernel, error) {
-	b, err := locallb.NewBalancer(backend, locallb.BalancerOptions{})
+	b, err := locallb.NewBalancer(backend, locallb.BalancerOptions{Modules: locallb.HostKernelModules()})
 	if err != nil {
 		return Kernel{}, err
 	}
