@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -212,30 +213,199 @@ func newInetDiagReq(local, remote netip.AddrPort) *inetDiagReq {
 func (r *inetDiagReq) Len() int          { return len(r) }
 func (r *inetDiagReq) Serialize() []byte { return r[:] }
 
-// ctFlowFilter matches the conntrack entries of TCP connections to vip
-// that our DNAT sent to rs, and remembers their clients.
-type ctFlowFilter struct {
-	vip, rs netip.AddrPort
-	flows   []clientFlow
+// conntrackTable is the part of the kernel's conntrack table that the
+// flush uses; netlinkConntrack is the kernel's, tests use a fake.
+type conntrackTable interface {
+	// dump calls f with each entry of family fam, one at a time, as the
+	// kernel sends them: the netlink payload (nfgenmsg and attributes). f
+	// must not keep msg; the buffer is reused.
+	dump(fam uint8, f func(msg []byte)) error
+	// delete deletes the entry that dump passed as msg.
+	delete(fam uint8, msg []byte) error
 }
 
-func ipOf(b []byte) netip.Addr {
-	a, _ := netip.AddrFromSlice(b)
-	return a.Unmap()
+// netlinkConntrack is conntrackTable over a NETLINK_NETFILTER socket.
+//
+// It streams the dump: the library's ConntrackTableList and
+// ConntrackDeleteFilters each hold the whole table in memory, raw and
+// parsed (about 1 KiB per entry: 100 MiB for a node with 100000 entries),
+// far beyond the care daemon's 16 MiB; here one receive buffer is live at a
+// time and only matching entries are kept.
+type netlinkConntrack struct {
+	s *nl.SocketHandle
 }
 
-// MatchConntrackFlow implements netlink.CustomConntrackFilter.
-func (f *ctFlowFilter) MatchConntrackFlow(c *netlink.ConntrackFlow) bool {
-	if c.Forward.Protocol != unix.IPPROTO_TCP ||
-		ipOf(c.Forward.DstIP) != f.vip.Addr() || c.Forward.DstPort != f.vip.Port() ||
-		ipOf(c.Reverse.SrcIP) != f.rs.Addr() || c.Reverse.SrcPort != f.rs.Port() {
-		return false
+func newNetlinkConntrack(ns netns.NsHandle) (*netlinkConntrack, error) {
+	s, err := nl.GetNetlinkSocketAt(ns, netns.None(), unix.NETLINK_NETFILTER)
+	if err != nil {
+		return nil, fmt.Errorf("opening a conntrack netlink socket: %w", err)
 	}
-	f.flows = append(f.flows, clientFlow{
-		client: netip.AddrPortFrom(ipOf(c.Forward.SrcIP), c.Forward.SrcPort),
-		vip:    f.vip,
+	return &netlinkConntrack{s: &nl.SocketHandle{Socket: s}}, nil
+}
+
+func (c *netlinkConntrack) close() { c.s.Close() }
+
+func (c *netlinkConntrack) request(op, flags int, fam uint8) *nl.NetlinkRequest {
+	req := nl.NewNetlinkRequest(int(netlink.ConntrackTable)<<8|op, flags)
+	req.AddData(&nl.Nfgenmsg{NfgenFamily: fam, Version: nl.NFNETLINK_V0})
+	req.Sockets = map[int]*nl.SocketHandle{unix.NETLINK_NETFILTER: c.s}
+	return req
+}
+
+func (c *netlinkConntrack) dump(fam uint8, f func([]byte)) error {
+	err := c.request(nl.IPCTNL_MSG_CT_GET, unix.NLM_F_DUMP, fam).ExecuteIter(unix.NETLINK_NETFILTER, 0, func(msg []byte) bool {
+		f(msg)
+		return true
 	})
-	return true
+	if errors.Is(err, netlink.ErrDumpInterrupted) {
+		return nil // still a list; an entry it missed is left for the client's next packet
+	}
+	return err
+}
+
+func (c *netlinkConntrack) delete(fam uint8, msg []byte) error {
+	if len(msg) < nfgenmsgLen {
+		return fmt.Errorf("conntrack entry of %d bytes", len(msg))
+	}
+	req := c.request(nl.IPCTNL_MSG_CT_DELETE, unix.NLM_F_ACK, fam)
+	// The entry's own attributes: its tuples and CTA_ID, so exactly this
+	// entry goes, not a later one with the same addresses.
+	req.AddRawData(msg[nfgenmsgLen:])
+	_, err := req.Execute(unix.NETLINK_NETFILTER, 0)
+	return err
+}
+
+// nfgenmsgLen is the size of struct nfgenmsg, before a conntrack entry's
+// attributes.
+const nfgenmsgLen = 4
+
+// ctTuple is what the flush reads of one conntrack tuple.
+type ctTuple struct {
+	proto    uint8
+	src, dst netip.AddrPort
+}
+
+// parseCTEntry reads the original and reply tuples of a conntrack entry
+// (msg as dump passes it) without allocating: it runs once per entry of
+// the whole table. ok is false for a message it cannot read.
+func parseCTEntry(msg []byte) (orig, reply ctTuple, ok bool) {
+	if len(msg) < nfgenmsgLen {
+		return orig, reply, false
+	}
+	var haveOrig, haveReply bool
+	forEachAttr(msg[nfgenmsgLen:], func(typ uint16, v []byte) {
+		switch typ {
+		case nl.CTA_TUPLE_ORIG:
+			orig, haveOrig = parseCTTuple(v)
+		case nl.CTA_TUPLE_REPLY:
+			reply, haveReply = parseCTTuple(v)
+		}
+	})
+	return orig, reply, haveOrig && haveReply
+}
+
+func parseCTTuple(b []byte) (t ctTuple, ok bool) {
+	var src, dst netip.Addr
+	var sport, dport uint16
+	forEachAttr(b, func(typ uint16, v []byte) {
+		switch typ {
+		case nl.CTA_TUPLE_IP:
+			forEachAttr(v, func(typ uint16, v []byte) {
+				var a netip.Addr
+				switch len(v) {
+				case 4:
+					a = netip.AddrFrom4([4]byte(v))
+				case 16:
+					a = netip.AddrFrom16([16]byte(v))
+				default:
+					return
+				}
+				switch typ {
+				case nl.CTA_IP_V4_SRC, nl.CTA_IP_V6_SRC:
+					src = a
+				case nl.CTA_IP_V4_DST, nl.CTA_IP_V6_DST:
+					dst = a
+				}
+			})
+		case nl.CTA_TUPLE_PROTO:
+			forEachAttr(v, func(typ uint16, v []byte) {
+				switch {
+				case typ == nl.CTA_PROTO_NUM && len(v) >= 1:
+					t.proto = v[0]
+				case typ == nl.CTA_PROTO_SRC_PORT && len(v) >= 2:
+					sport = binary.BigEndian.Uint16(v)
+				case typ == nl.CTA_PROTO_DST_PORT && len(v) >= 2:
+					dport = binary.BigEndian.Uint16(v)
+				}
+			})
+		}
+	})
+	t.src, t.dst = netip.AddrPortFrom(src.Unmap(), sport), netip.AddrPortFrom(dst.Unmap(), dport)
+	return t, src.IsValid() && dst.IsValid()
+}
+
+// forEachAttr calls f with the type (flags masked off) and value of each
+// netlink attribute in b, stopping at a malformed one.
+func forEachAttr(b []byte, f func(typ uint16, v []byte)) {
+	for len(b) >= unix.SizeofRtAttr {
+		l := int(binary.NativeEndian.Uint16(b))
+		if l < unix.SizeofRtAttr || l > len(b) {
+			return
+		}
+		f(binary.NativeEndian.Uint16(b[2:])&nl.NLA_TYPE_MASK, b[unix.SizeofRtAttr:l])
+		next := (l + unix.NLA_ALIGNTO - 1) &^ (unix.NLA_ALIGNTO - 1)
+		if next > len(b) {
+			return
+		}
+		b = b[next:]
+	}
+}
+
+// endConntrackFlows finds, in one streamed dump of ct, the entries of TCP
+// connections to vip that our DNAT sent to rs; resets their clients'
+// sockets with destroy while the entries still exist, so the resets leave
+// through their NAT mapping (destroy nil: tests of the fallback); then
+// deletes those entries. Memory grows with the matching entries only.
+func endConntrackFlows(ct conntrackTable, vip, rs netip.AddrPort, destroy func([]clientFlow) (int, error)) (int, error) {
+	fam := uint8(unix.AF_INET)
+	if vip.Addr().Is6() {
+		fam = unix.AF_INET6
+	}
+	var flows []clientFlow
+	var entries [][]byte
+	err := ct.dump(fam, func(msg []byte) {
+		orig, reply, ok := parseCTEntry(msg)
+		if !ok || orig.proto != unix.IPPROTO_TCP || orig.dst != vip || reply.src != rs {
+			return
+		}
+		flows = append(flows, clientFlow{client: orig.src, vip: vip})
+		entries = append(entries, slices.Clone(msg))
+	})
+	if err != nil {
+		return 0, fmt.Errorf("listing conntrack entries: %w", err)
+	}
+	ended := 0
+	var destroyErr error
+	if destroy != nil {
+		ended, destroyErr = destroy(flows)
+	}
+	deleted := 0
+	var errs []error
+	for _, e := range entries {
+		if err := ct.delete(fam, e); err != nil && !errors.Is(err, unix.ENOENT) {
+			errs = append(errs, err)
+			continue
+		}
+		deleted++
+	}
+	if len(errs) > 0 {
+		return ended, errors.Join(fmt.Errorf("deleting %d of %d conntrack entries: %w", len(errs), len(entries), errors.Join(errs...)), destroyErr)
+	}
+	if destroy == nil || destroyErr != nil {
+		// They end at the client's next packet (see the reject rule).
+		ended = max(ended, deleted)
+	}
+	return ended, destroyErr
 }
 
 // flushConntrack resets the local sockets of the connections through vip
@@ -244,39 +414,17 @@ func (f *ctFlowFilter) MatchConntrackFlow(c *netlink.ConntrackFlow) bool {
 func flushConntrack(nsPath string, vip, rs netip.AddrPort, resetSockets bool) (int, error) {
 	var ended int
 	err := withNetns(nsPath, func(ns netns.NsHandle) error {
-		h, err := netlink.NewHandleAt(ns, unix.NETLINK_NETFILTER)
+		ct, err := newNetlinkConntrack(ns)
 		if err != nil {
-			return fmt.Errorf("opening a conntrack netlink socket: %w", err)
+			return err
 		}
-		defer h.Close()
-		fam := netlink.InetFamily(unix.AF_INET)
-		if vip.Addr().Is6() {
-			fam = unix.AF_INET6
-		}
-		f := &ctFlowFilter{vip: vip, rs: rs}
-		// Reset the sockets while the entries still exist, so the resets
-		// leave through their NAT mapping; then delete the entries.
-		list, err := h.ConntrackTableList(netlink.ConntrackTable, fam)
-		if err != nil {
-			return fmt.Errorf("listing conntrack entries: %w", err)
-		}
-		for _, c := range list {
-			f.MatchConntrackFlow(c)
-		}
-		var destroyErr error
+		defer ct.close()
+		var destroy func([]clientFlow) (int, error)
 		if resetSockets {
-			ended, destroyErr = destroySockets(ns, f.flows)
+			destroy = func(flows []clientFlow) (int, error) { return destroySockets(ns, flows) }
 		}
-		del := &ctFlowFilter{vip: vip, rs: rs}
-		deleted, err := h.ConntrackDeleteFilters(netlink.ConntrackTable, fam, del)
-		if err != nil {
-			return errors.Join(fmt.Errorf("deleting conntrack entries: %w", err), destroyErr)
-		}
-		if !resetSockets || destroyErr != nil {
-			// They end at the client's next packet (see the reject rule).
-			ended = max(ended, int(deleted))
-		}
-		return destroyErr
+		ended, err = endConntrackFlows(ct, vip, rs, destroy)
+		return err
 	})
 	if err != nil {
 		return ended, fmt.Errorf("ending the connections through %s to real server %s: %w", vip, rs, err)

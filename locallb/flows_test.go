@@ -2,13 +2,14 @@ package locallb
 
 import (
 	"encoding/binary"
-	"net"
+	"fmt"
 	"net/netip"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
-	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
 )
 
@@ -50,34 +51,182 @@ func TestParseIPVSConns(t *testing.T) {
 	}
 }
 
-func TestCtFlowFilter(t *testing.T) {
-	vip, rs := ap("10.251.0.100:6443"), ap("10.251.1.2:8080")
-	flow := func(proto uint8, dst string, dport uint16, rsrc string, rport uint16) *netlink.ConntrackFlow {
-		return &netlink.ConntrackFlow{
-			Forward: netlink.IPTuple{Protocol: proto, SrcIP: net.ParseIP("10.251.1.1"), SrcPort: 40000, DstIP: net.ParseIP(dst), DstPort: dport},
-			Reverse: netlink.IPTuple{Protocol: proto, SrcIP: net.ParseIP(rsrc), SrcPort: rport, DstIP: net.ParseIP("10.251.1.1"), DstPort: 40000},
+// ctEntry serializes a conntrack entry as the kernel dumps it: nfgenmsg,
+// then CTA_TUPLE_ORIG and CTA_TUPLE_REPLY (nested, with NLA_F_NESTED), and
+// CTA_ID.
+func ctEntry(proto uint8, src, dst, rsrc, rdst netip.AddrPort, id uint32) []byte {
+	tuple := func(typ int, s, d netip.AddrPort) *nl.RtAttr {
+		t := nl.NewRtAttr(typ|int(nl.NLA_F_NESTED), nil)
+		ip := t.AddRtAttr(nl.CTA_TUPLE_IP|int(nl.NLA_F_NESTED), nil)
+		if s.Addr().Is4() {
+			ip.AddRtAttr(nl.CTA_IP_V4_SRC, s.Addr().AsSlice())
+			ip.AddRtAttr(nl.CTA_IP_V4_DST, d.Addr().AsSlice())
+		} else {
+			ip.AddRtAttr(nl.CTA_IP_V6_SRC, s.Addr().AsSlice())
+			ip.AddRtAttr(nl.CTA_IP_V6_DST, d.Addr().AsSlice())
+		}
+		pr := t.AddRtAttr(nl.CTA_TUPLE_PROTO|int(nl.NLA_F_NESTED), nil)
+		pr.AddRtAttr(nl.CTA_PROTO_NUM, []byte{proto})
+		pr.AddRtAttr(nl.CTA_PROTO_SRC_PORT, binary.BigEndian.AppendUint16(nil, s.Port()))
+		pr.AddRtAttr(nl.CTA_PROTO_DST_PORT, binary.BigEndian.AppendUint16(nil, d.Port()))
+		return t
+	}
+	fam := byte(unix.AF_INET)
+	if src.Addr().Is6() {
+		fam = unix.AF_INET6
+	}
+	msg := []byte{fam, nl.NFNETLINK_V0, 0, 0}
+	msg = append(msg, tuple(nl.CTA_TUPLE_ORIG, src, dst).Serialize()...)
+	msg = append(msg, tuple(nl.CTA_TUPLE_REPLY, rsrc, rdst).Serialize()...)
+	return append(msg, nl.NewRtAttr(nl.CTA_ID, binary.BigEndian.AppendUint32(nil, id)).Serialize()...)
+}
+
+// fakeConntrack is a conntrackTable in memory. dump passes each entry in
+// one reused buffer, as the netlink receive buffer is, so a caller that
+// keeps a message it did not copy sees it change.
+type fakeConntrack struct {
+	entries [][]byte
+	// gen makes entry i on the fly (a large table without holding it).
+	gen     func(i int) []byte
+	n       int
+	deleted [][]byte
+}
+
+func (f *fakeConntrack) dump(_ uint8, fn func([]byte)) error {
+	buf := make([]byte, 0, 512)
+	for i := range len(f.entries) + f.n {
+		var e []byte
+		if i < len(f.entries) {
+			e = f.entries[i]
+		} else {
+			e = f.gen(i)
+		}
+		buf = append(buf[:0], e...)
+		fn(buf)
+		clear(buf)
+	}
+	return nil
+}
+
+func (f *fakeConntrack) delete(_ uint8, msg []byte) error {
+	for i, e := range f.entries {
+		if string(e) == string(msg) {
+			f.deleted = append(f.deleted, e)
+			f.entries = append(f.entries[:i], f.entries[i+1:]...)
+			return nil
 		}
 	}
-	tests := []struct {
-		name string
-		f    *netlink.ConntrackFlow
-		want bool
+	return unix.ENOENT
+}
+
+func TestEndConntrackFlows(t *testing.T) {
+	client := ap("10.251.1.1:40000")
+	for _, tc := range []struct {
+		name    string
+		vip, rs netip.AddrPort
+		entry   []byte
+		want    bool
 	}{
-		{"through the VIP to rs", flow(unix.IPPROTO_TCP, "10.251.0.100", 6443, "10.251.1.2", 8080), true},
-		{"to another real server", flow(unix.IPPROTO_TCP, "10.251.0.100", 6443, "10.251.2.2", 8080), false},
-		{"to rs's address, other port", flow(unix.IPPROTO_TCP, "10.251.0.100", 6443, "10.251.1.2", 8081), false},
-		{"direct to rs, not through the VIP", flow(unix.IPPROTO_TCP, "10.251.1.2", 8080, "10.251.1.2", 8080), false},
-		{"another VIP port", flow(unix.IPPROTO_TCP, "10.251.0.100", 6444, "10.251.1.2", 8080), false},
-		{"udp", flow(unix.IPPROTO_UDP, "10.251.0.100", 6443, "10.251.1.2", 8080), false},
+		{"through the VIP to rs", ap("10.251.0.100:6443"), ap("10.251.1.2:8080"), ctEntry(unix.IPPROTO_TCP, client, ap("10.251.0.100:6443"), ap("10.251.1.2:8080"), client, 1), true},
+		{"ipv6", ap("[fd00:251::100]:6443"), ap("[fd00:251:1::2]:8080"),
+			ctEntry(unix.IPPROTO_TCP, ap("[fd00:251:1::1]:40000"), ap("[fd00:251::100]:6443"), ap("[fd00:251:1::2]:8080"), ap("[fd00:251:1::1]:40000"), 1), true},
+		{"to another real server", ap("10.251.0.100:6443"), ap("10.251.1.2:8080"), ctEntry(unix.IPPROTO_TCP, client, ap("10.251.0.100:6443"), ap("10.251.2.2:8080"), client, 1), false},
+		{"to rs's address, other port", ap("10.251.0.100:6443"), ap("10.251.1.2:8080"), ctEntry(unix.IPPROTO_TCP, client, ap("10.251.0.100:6443"), ap("10.251.1.2:8081"), client, 1), false},
+		{"direct to rs, not through the VIP", ap("10.251.0.100:6443"), ap("10.251.1.2:8080"), ctEntry(unix.IPPROTO_TCP, client, ap("10.251.1.2:8080"), ap("10.251.1.2:8080"), client, 1), false},
+		{"another VIP port", ap("10.251.0.100:6443"), ap("10.251.1.2:8080"), ctEntry(unix.IPPROTO_TCP, client, ap("10.251.0.100:6444"), ap("10.251.1.2:8080"), client, 1), false},
+		{"udp", ap("10.251.0.100:6443"), ap("10.251.1.2:8080"), ctEntry(unix.IPPROTO_UDP, client, ap("10.251.0.100:6443"), ap("10.251.1.2:8080"), client, 1), false},
+		{"truncated", ap("10.251.0.100:6443"), ap("10.251.1.2:8080"), ctEntry(unix.IPPROTO_TCP, client, ap("10.251.0.100:6443"), ap("10.251.1.2:8080"), client, 1)[:60], false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			other := ctEntry(unix.IPPROTO_TCP, ap("10.9.9.9:1"), ap("10.9.9.8:2"), ap("10.9.9.8:2"), ap("10.9.9.9:1"), 2)
+			ct := &fakeConntrack{entries: [][]byte{other, slices.Clone(tc.entry), other}}
+			var destroyed []clientFlow
+			n, err := endConntrackFlows(ct, tc.vip, tc.rs, func(f []clientFlow) (int, error) {
+				destroyed = append(destroyed, f...)
+				return len(f), nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tc.want {
+				if n != 0 || len(destroyed) != 0 || len(ct.deleted) != 0 {
+					t.Fatalf("ended %d, reset %v, deleted %d entries; want none", n, destroyed, len(ct.deleted))
+				}
+				return
+			}
+			o, _, _ := parseCTEntry(tc.entry)
+			if n != 1 || !reflect.DeepEqual(destroyed, []clientFlow{{client: o.src, vip: tc.vip}}) {
+				t.Fatalf("ended %d, reset %v; want the client %s", n, destroyed, o.src)
+			}
+			if len(ct.deleted) != 1 || string(ct.deleted[0]) != string(tc.entry) || len(ct.entries) != 2 {
+				t.Fatalf("deleted %d entries, left %d; want exactly the matching one", len(ct.deleted), len(ct.entries))
+			}
+		})
 	}
-	for _, tc := range tests {
-		f := &ctFlowFilter{vip: vip, rs: rs}
-		if got := f.MatchConntrackFlow(tc.f); got != tc.want {
-			t.Errorf("%s: match = %v, want %v", tc.name, got, tc.want)
-		}
-		if tc.want && (len(f.flows) != 1 || f.flows[0] != (clientFlow{client: ap("10.251.1.1:40000"), vip: vip})) {
-			t.Errorf("%s: recorded %v, want the client 10.251.1.1:40000", tc.name, f.flows)
-		}
+}
+
+// Without socket resets (destroy nil), the deleted entries count as ended:
+// the reject rule ends them at the client's next packet.
+func TestEndConntrackFlowsWithoutReset(t *testing.T) {
+	vip, rs := ap("10.251.0.100:6443"), ap("10.251.1.2:8080")
+	ct := &fakeConntrack{}
+	for i := range 3 {
+		c := netip.AddrPortFrom(netip.MustParseAddr("10.251.1.1"), uint16(40000+i))
+		ct.entries = append(ct.entries, ctEntry(unix.IPPROTO_TCP, c, vip, rs, c, uint32(i)))
+	}
+	if n, err := endConntrackFlows(ct, vip, rs, nil); n != 3 || err != nil || len(ct.entries) != 0 {
+		t.Fatalf("ended %d, %v, left %d entries; want 3, nil, 0", n, err, len(ct.entries))
+	}
+}
+
+// The flush reads the whole conntrack table; its memory must not grow
+// with it (the care daemon requests 16 MiB). The fake dumps entries one at
+// a time from a generator, so what the table costs to hold is not
+// counted: allocations per flush stay flat from 1000 to 100000 entries
+// (go test -run '^$' -bench EndConntrackFlows -benchmem ./locallb/).
+func BenchmarkEndConntrackFlows(b *testing.B) {
+	vip, rs := ap("10.251.0.100:6443"), ap("10.251.1.2:8080")
+	for _, n := range []int{1000, 10000, 100000} {
+		b.Run(fmt.Sprintf("entries=%d", n), func(b *testing.B) {
+			ct := fakeTable(vip, rs, n)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := endConntrackFlows(ct, vip, rs, func(f []clientFlow) (int, error) { return len(f), nil }); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// fakeTable has n entries of other connections and none of vip's: the
+// entries are generated into one buffer as dump asks for them.
+func fakeTable(vip, rs netip.AddrPort, n int) *fakeConntrack {
+	base := ctEntry(unix.IPPROTO_TCP, ap("10.9.0.1:1"), ap("10.9.9.9:443"), ap("10.9.9.9:443"), ap("10.9.0.1:1"), 0)
+	e := slices.Clone(base)
+	return &fakeConntrack{n: n, gen: func(i int) []byte {
+		copy(e, base)
+		// Vary the entry's id (its last 4 bytes) as the kernel's differ.
+		binary.BigEndian.PutUint32(e[len(e)-4:], uint32(i))
+		return e
+	}}
+}
+
+// TestEndConntrackFlowsMemoryIsFlat asserts what the benchmark shows: the
+// allocations of one flush do not grow with the table.
+func TestEndConntrackFlowsMemoryIsFlat(t *testing.T) {
+	vip, rs := ap("10.251.0.100:6443"), ap("10.251.1.2:8080")
+	allocs := func(n int) float64 {
+		ct := fakeTable(vip, rs, n)
+		return testing.AllocsPerRun(3, func() {
+			if _, err := endConntrackFlows(ct, vip, rs, func(f []clientFlow) (int, error) { return len(f), nil }); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	small, large := allocs(100), allocs(100000)
+	if large > small+2 {
+		t.Fatalf("a flush over 100000 conntrack entries makes %v allocations, over 100 entries %v: memory grows with the table", large, small)
 	}
 }
 
