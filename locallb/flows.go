@@ -519,17 +519,11 @@ func flushIPVSOrphans(nsPath string, vip netip.AddrPort) (int, error) {
 			return fmt.Errorf("opening a NETLINK_SOCK_DIAG socket: %w", err)
 		}
 		defer h.Close()
-		family := uint8(unix.AF_INET)
-		if vip.Addr().Is6() {
-			family = unix.AF_INET6
-		}
 		// The sockets first: a connection opened after this read has its
 		// entry by the time the table is read.
-		socks, err := h.SocketDiagTCP(family)
-		if err != nil && !errors.Is(err, netlink.ErrDumpInterrupted) {
-			// (An interrupted dump is still a list: a socket it missed
-			// is left for the next restore.)
-			return fmt.Errorf("listing TCP sockets: %w", err)
+		clients, err := establishedTo(h, vip)
+		if err != nil {
+			return err
 		}
 		conns, err := readIPVSConns(ns)
 		if err != nil {
@@ -542,16 +536,7 @@ func flushIPVSOrphans(nsPath string, vip netip.AddrPort) (int, error) {
 			}
 		}
 		var flows []clientFlow
-		for _, sk := range socks {
-			remote, ok1 := netip.AddrFromSlice(sk.ID.Destination)
-			local, ok2 := netip.AddrFromSlice(sk.ID.Source)
-			if !ok1 || !ok2 || sk.State != tcpEstablished {
-				continue
-			}
-			if netip.AddrPortFrom(remote.Unmap(), sk.ID.DestinationPort) != vip {
-				continue
-			}
-			client := netip.AddrPortFrom(local.Unmap(), sk.ID.SourcePort)
+		for _, client := range clients {
 			if !tracked[client] {
 				flows = append(flows, clientFlow{client: client, vip: vip})
 			}
@@ -563,6 +548,44 @@ func flushIPVSOrphans(nsPath string, vip netip.AddrPort) (int, error) {
 		return ended, fmt.Errorf("ending the connections through %s that lost their IPVS entries: %w", vip, err)
 	}
 	return ended, nil
+}
+
+// socketLister is the part of *netlink.Handle that establishedTo uses.
+type socketLister interface {
+	SocketDiagTCP(family uint8) ([]*netlink.Socket, error)
+}
+
+// establishedTo lists the clients (local address, unmapped) of the local
+// TCP sockets established to vip. For an IPv4 VIP that includes the
+// AF_INET6 sockets connected to ::ffff:VIP (a client that dials IPv4
+// through an IPv6 socket, as Java's and many dual-stack clients do): the
+// kernel lists those among the AF_INET6 sockets only.
+func establishedTo(h socketLister, vip netip.AddrPort) ([]netip.AddrPort, error) {
+	families := []uint8{unix.AF_INET6}
+	if vip.Addr().Is4() {
+		families = []uint8{unix.AF_INET, unix.AF_INET6}
+	}
+	var out []netip.AddrPort
+	for _, fam := range families {
+		socks, err := h.SocketDiagTCP(fam)
+		if err != nil && !errors.Is(err, netlink.ErrDumpInterrupted) {
+			// (An interrupted dump is still a list: a socket it missed
+			// is left for the next restore.)
+			return nil, fmt.Errorf("listing TCP sockets: %w", err)
+		}
+		for _, sk := range socks {
+			remote, ok1 := netip.AddrFromSlice(sk.ID.Destination)
+			local, ok2 := netip.AddrFromSlice(sk.ID.Source)
+			if !ok1 || !ok2 || sk.State != tcpEstablished {
+				continue
+			}
+			if netip.AddrPortFrom(remote.Unmap(), sk.ID.DestinationPort) != vip {
+				continue
+			}
+			out = append(out, netip.AddrPortFrom(local.Unmap(), sk.ID.SourcePort))
+		}
+	}
+	return out, nil
 }
 
 // tcpEstablished is TCP_ESTABLISHED in the kernel's socket states.

@@ -3,12 +3,14 @@ package locallb
 import (
 	"encoding/binary"
 	"fmt"
+	"net"
 	"net/netip"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
 )
@@ -256,5 +258,36 @@ func TestInetDiagReq(t *testing.T) {
 		if binary.NativeEndian.Uint32(b[48:]) != ^uint32(0) || binary.NativeEndian.Uint32(b[52:]) != ^uint32(0) {
 			t.Errorf("%s: cookie set", tc.local)
 		}
+	}
+}
+
+// fakeSockets answers SocketDiagTCP per family.
+type fakeSockets map[uint8][]*netlink.Socket
+
+func (f fakeSockets) SocketDiagTCP(fam uint8) ([]*netlink.Socket, error) { return f[fam], nil }
+
+func TestEstablishedToIncludesMappedClients(t *testing.T) {
+	sock := func(src, dst string, state uint8) *netlink.Socket {
+		s, d := netip.MustParseAddrPort(src), netip.MustParseAddrPort(dst)
+		x := &netlink.Socket{State: state}
+		x.ID.Source, x.ID.SourcePort = net.IP(s.Addr().AsSlice()), s.Port()
+		x.ID.Destination, x.ID.DestinationPort = net.IP(d.Addr().AsSlice()), d.Port()
+		return x
+	}
+	socks := fakeSockets{
+		unix.AF_INET: {sock("10.0.0.5:40000", "10.103.97.2:6443", tcpEstablished), sock("10.0.0.5:40001", "10.103.97.2:6444", tcpEstablished)},
+		unix.AF_INET6: {
+			sock("[::ffff:10.0.0.5]:40002", "[::ffff:10.103.97.2]:6443", tcpEstablished), // a dual-stack client
+			sock("[::ffff:10.0.0.5]:40003", "[::ffff:10.103.97.2]:6443", 2),              // SYN_SENT
+			sock("[fd00::5]:40004", "[fd00::2]:6443", tcpEstablished),
+		},
+	}
+	got, err := establishedTo(socks, ap("10.103.97.2:6443"))
+	if want := []netip.AddrPort{ap("10.0.0.5:40000"), ap("10.0.0.5:40002")}; err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("establishedTo(IPv4 VIP) = %v, %v; want %v", got, err, want)
+	}
+	got, err = establishedTo(socks, ap("[fd00::2]:6443"))
+	if want := []netip.AddrPort{ap("[fd00::5]:40004")}; err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("establishedTo(IPv6 VIP) = %v, %v; want %v", got, err, want)
 	}
 }
