@@ -12,8 +12,10 @@ import (
 
 // extendReset makes `kubeadm reset` also remove the node-local load
 // balancer, after upstream's reset succeeded: upstream asks for
-// confirmation first, and its cleanup stops the lvscare pod before we
-// remove the virtual server that pod maintains.
+// confirmation first. Its cleanup usually stops the lvscare pod, but not
+// when it cannot reach the container runtime or cleanup-node is skipped,
+// so ResetLocalLB removes the manifest and waits for the pod (asking the
+// CRI of reset's --cri-socket) before it removes the rules.
 func extendReset(root *cobra.Command, host Host) error {
 	reset, err := findCommand(root, "reset")
 	if err != nil {
@@ -31,7 +33,11 @@ func extendReset(root *cobra.Command, host Host) error {
 		if p := flagString(cmd.Flags(), flagConfig); p != "" && !dryRun {
 			dryRun = configDryRun(p, "ResetConfiguration")
 		}
-		return phases.ResetLocalLB(host.Node, dryRun)
+		node := host.Node
+		if node.CRISocket == "" {
+			node.CRISocket = flagString(cmd.Flags(), flagCRISocket)
+		}
+		return phases.ResetLocalLB(node, dryRun)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package manifests
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -75,5 +76,52 @@ func TestPodFollowsImageRepository(t *testing.T) {
 	o.Image = "ghcr.io/labring/lvscare:v4.3.7"
 	if p, _ := Pod(o); p.Spec.Containers[0].Image != o.Image || o.Ours() {
 		t.Errorf("explicit image: got %s (ours %v), want %s, not ours", p.Spec.Containers[0].Image, o.Ours(), o.Image)
+	}
+}
+
+// TestPodFromImageUser: what the runtime says the image runs as decides
+// the pod, not the image's name. A mirrored public lvscare under the
+// cluster's imageRepository (root) must not get runAsNonRoot, which the
+// kubelet refuses for a root image; our image under any name (uid 65532)
+// gets the non-root pod.
+func TestPodFromImageUser(t *testing.T) {
+	const mirror = "mirror.example:5000/k8s"
+	uid := func(v int64) *int64 { return &v }
+	for _, tc := range []struct {
+		name, image string
+		user        ImageUser
+		wantOurs    bool
+	}{
+		{"mirrored public lvscare, root", mirror + "/lvscare:v4.3.7", ImageUserOf(nil), false},
+		{"mirrored public lvscare, uid 0", mirror + "/lvscare:v4.3.7", ImageUserOf(uid(0)), false},
+		{"our image by a foreign name", "other.example/tools/lvscare:" + ImageTag, ImageUserOf(uid(65532)), true},
+		{"not asked: the name decides", mirror + "/lvscare:" + ImageTag, ImageUserUnknown, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := goldenCases[0].opts
+			o.ImageRepository, o.Image, o.ImageUser = mirror, tc.image, tc.user
+			p, err := Pod(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := p.Spec.Containers[0]
+			nonRoot := c.SecurityContext.RunAsNonRoot != nil && *c.SecurityContext.RunAsNonRoot
+			modules := reflect.DeepEqual(c.SecurityContext.Capabilities.Add, []corev1.Capability{"NET_ADMIN", "SYS_MODULE"})
+			if o.Ours() != tc.wantOurs || nonRoot != tc.wantOurs || modules == tc.wantOurs || (c.LivenessProbe != nil) != tc.wantOurs {
+				t.Errorf("image %s, user %s: ours=%v runAsNonRoot=%v capabilities %v probe %v; want ours=%v",
+					tc.image, tc.user, o.Ours(), nonRoot, c.SecurityContext.Capabilities.Add, c.LivenessProbe != nil, tc.wantOurs)
+			}
+		})
+	}
+}
+
+// TestNotOursExplainsTheUser: an nftables backend with a mirrored root
+// image named like ours says why the image is not ours.
+func TestNotOursExplainsTheUser(t *testing.T) {
+	const mirror = "mirror.example:5000/k8s"
+	o := goldenCases[0].opts
+	o.ImageRepository, o.Image, o.ImageUser, o.Backend = mirror, mirror+"/lvscare:v4.3.7", ImageUserRoot, "nftables"
+	if _, err := Pod(o); err == nil || !strings.Contains(err.Error(), "its user is root") {
+		t.Fatalf("Pod: %v, want an error saying the image's user is root", err)
 	}
 }

@@ -74,15 +74,58 @@ func ImageFor(imageRepository string) string {
 	return imageRepository + "/" + ImageName + ":" + ImageTag
 }
 
-// IsOurs tells whether image is our build of the daemon (any tag or digest):
-// from DefaultRepository, or from the cluster's imageRepository as ImageFor
-// names it. Our image runs as non-root with NET_ADMIN only (the join lists
+// IsOurs tells by its name whether image is our build of the daemon (any
+// tag or digest): from DefaultRepository, or from the cluster's
+// imageRepository as ImageFor names it. It is the fallback for an image the
+// container runtime does not have yet: Options.ImageUser, what the image
+// is, decides first. Our image runs as non-root with NET_ADMIN only (the join lists
 // the kernel modules for boot), and serves the liveness probe; any other
 // image is treated as the public lvscare: root, may load modules from
 // /lib/modules, no probe.
 func IsOurs(image, imageRepository string) bool {
 	repo := repositoryOf(image)
 	return repo == DefaultRepository || repo == repositoryOf(ImageFor(imageRepository))
+}
+
+// ImageUser is what the container runtime says an image runs as (the User
+// of its config, which the CRI's image status returns as uid or user name).
+// It decides what the pod needs, since the kubelet refuses runAsNonRoot for
+// an image whose user is root, and for one whose user is a name it cannot
+// check (CreateContainerConfigError): a name is no evidence of either.
+type ImageUser int
+
+const (
+	// ImageUserUnknown: the runtime was not asked or lacks the image; the
+	// image's name decides (IsOurs).
+	ImageUserUnknown ImageUser = iota
+	// ImageUserRoot: uid 0, no user, or a user name: the image is run as
+	// the public lvscare (root, SYS_MODULE, no liveness probe), whatever
+	// its name, e.g. a mirrored public lvscare <imageRepository>/lvscare:v4.x.
+	ImageUserRoot
+	// ImageUserNonRoot: a numeric uid other than 0, as our image has
+	// (65532): our daemon, whatever its name or registry.
+	ImageUserNonRoot
+)
+
+// ImageUserOf classifies the CRI image status's uid: nil when the image's
+// user is empty (root) or a name, which the kubelet cannot check against
+// runAsNonRoot, so only a numeric non-zero uid is non-root.
+func ImageUserOf(uid *int64) ImageUser {
+	if uid != nil && *uid != 0 {
+		return ImageUserNonRoot
+	}
+	return ImageUserRoot
+}
+
+// String names the classification for messages.
+func (u ImageUser) String() string {
+	switch u {
+	case ImageUserRoot:
+		return "root (or a user name)"
+	case ImageUserNonRoot:
+		return "a non-root uid"
+	}
+	return "unknown"
 }
 
 // repositoryOf strips the tag and digest from an image reference.
@@ -122,6 +165,10 @@ type Options struct {
 	// Care holds the daemon's probe settings and extra arguments; the zero
 	// value renders the daemon's defaults.
 	Care Care
+	// ImageUser is what the container runtime says the image runs as; it
+	// decides whether the image is ours, before its name does (see
+	// Options.Ours).
+	ImageUser ImageUser
 }
 
 // Care is what kubeadm passes to the care daemon beyond the VIP and the
@@ -165,9 +212,22 @@ func (o Options) WithDefaultImage() Options {
 	return o
 }
 
-// Ours tells whether o's image (after defaults) is our build of the daemon.
+// Ours tells whether o's image (after defaults) is our build of the daemon:
+// from what the image is when the runtime told (ImageUser: a non-root uid
+// is ours, root is the public lvscare), else from its name (IsOurs).
 func (o Options) Ours() bool {
-	return IsOurs(o.withDefaults().Image, o.ImageRepository)
+	return o.withDefaults().ours()
+}
+
+// ours is Ours for o with its defaults applied.
+func (o Options) ours() bool {
+	switch o.ImageUser {
+	case ImageUserNonRoot:
+		return true
+	case ImageUserRoot:
+		return false
+	}
+	return IsOurs(o.Image, o.ImageRepository)
 }
 
 // DefaultLivenessProbe checks our daemon's /healthz on the node's loopback
@@ -197,7 +257,7 @@ func (o Options) withDefaults() Options {
 	if o.HealthScheme == "" {
 		o.HealthScheme = defaultHealthScheme
 	}
-	if o.LivenessProbe == nil && IsOurs(o.Image, o.ImageRepository) {
+	if o.LivenessProbe == nil && o.ours() {
 		o.LivenessProbe = DefaultLivenessProbe()
 	}
 	return o
@@ -258,17 +318,17 @@ func (o Options) validateCare() error {
 		}
 	}
 	cmd := Command(o)
-	if !IsOurs(o.Image, o.ImageRepository) {
+	if !o.ours() {
 		fix := fmt.Sprintf("use our image (%s, or <imageRepository>/%s) or drop it", DefaultImage, ImageName)
 		if b, _ := locallb.ParseBackend(string(o.Backend)); b != locallb.BackendIPVS {
-			return fmt.Errorf("lvscare manifest: the image %s is not ours and runs public lvscare, which has no --backend (only IPVS): use our image (%s, or <imageRepository>/%s) or backend ipvs", o.Image, DefaultImage, ImageName)
+			return fmt.Errorf("lvscare manifest: the image %s is not ours and runs public lvscare, which has no --backend (only IPVS): use our image (%s, or <imageRepository>/%s) or backend ipvs", o.imageDesc(), DefaultImage, ImageName)
 		}
 		ours, err := care.NonPublicFlags(c.ExtraArgs)
 		if err != nil {
 			return fmt.Errorf("lvscare manifest: care.extraArgs %q: %w; give lvscare care flags", c.ExtraArgs, err)
 		}
 		if len(ours) > 0 {
-			return fmt.Errorf("lvscare manifest: care.extraArgs %q: --%s is not a public lvscare flag, and the image %s is not ours: %s", c.ExtraArgs, strings.Join(ours, ", --"), o.Image, fix)
+			return fmt.Errorf("lvscare manifest: care.extraArgs %q: --%s is not a public lvscare flag, and the image %s is not ours: %s", c.ExtraArgs, strings.Join(ours, ", --"), o.imageDesc(), fix)
 		}
 		return nil
 	}
@@ -282,6 +342,15 @@ func (o Options) validateCare() error {
 		}
 	}
 	return nil
+}
+
+// imageDesc names o's image for messages, with why it is not ours when the
+// runtime said so despite its name.
+func (o Options) imageDesc() string {
+	if o.ImageUser == ImageUserRoot && IsOurs(o.Image, o.ImageRepository) {
+		return o.Image + " (its user is root or a name, so it is run as the public lvscare)"
+	}
+	return o.Image
 }
 
 func isDefaultProbe(p *corev1.Probe) bool {
@@ -388,7 +457,7 @@ func Pod(o Options) (*corev1.Pod, error) {
 			Path: pkiDir, Type: &hostPathDirOrCreate,
 		}},
 	}}
-	if IsOurs(o.Image, o.ImageRepository) {
+	if o.ours() {
 		// Our image runs as uid 65532: SYS_MODULE would stay in the
 		// bounding set only, and the join already lists the modules in
 		// /etc/modules-load.d, so it needs neither the capability nor

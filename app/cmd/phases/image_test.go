@@ -141,7 +141,7 @@ func TestLocalLBImageFollowsImageRepository(t *testing.T) {
 	}
 }
 
-// TestLocalLBChecksImage: after writing the manifest the phase asks the
+// TestLocalLBChecksImage: before writing the manifest the phase asks the
 // CRI for the image, pulls it once when missing, and only warns (with the
 // image, the CRI's error and the fix) when the node cannot get it.
 func TestLocalLBChecksImage(t *testing.T) {
@@ -176,8 +176,8 @@ func TestLocalLBChecksImage(t *testing.T) {
 				if tc.connectErr != nil {
 					return nil, tc.connectErr
 				}
-				if !tn.manifestExists() {
-					t.Error("the runtime was asked before the manifest was written")
+				if tn.manifestExists() {
+					t.Error("the runtime was asked after the manifest was written: the image's user must decide the pod")
 				}
 				return tc.runtime, nil
 			}

@@ -126,10 +126,23 @@ type Node struct {
 	CareRunning func() bool
 	// CareStopTimeout bounds that wait; 0 is DefaultCareStopTimeout.
 	CareStopTimeout time.Duration
-	// CareQuiet is how long Undo watches a removed virtual server for a
-	// daemon that brings it back (one without a health endpoint, e.g. the
-	// public lvscare image); 0 is DefaultCareQuiet.
+	// CareQuiet is how long Undo and reset watch a removed virtual server
+	// for a daemon that brings it back when the container runtime cannot
+	// tell that no lvscare container runs (one without a health endpoint,
+	// e.g. the public lvscare image); 0 is DefaultCareQuiet.
 	CareQuiet time.Duration
+	// CRISocket is the container runtime CareRuntime connects to; "" is
+	// detected as kubeadm does.
+	CRISocket string
+	// CareRuntime connects to the node's CRI, asked what the lvscare image
+	// runs as (which decides the pod's security context), whether the
+	// pod's container starts, and whether an lvscare container still runs
+	// before the rules are removed. Nil: never asked (the image's name
+	// decides; undo and reset rely on CareRunning and the CareQuiet watch).
+	CareRuntime func(criSocket string) (CareRuntime, error)
+	// CareStartTimeout bounds the wait for the pod's container to run; 0
+	// is DefaultCareStartTimeout.
+	CareStartTimeout time.Duration
 	// CommandRunning reports whether a process runs exactly this command
 	// line: how a take-over of sealos' load balancer knows that its lvscare
 	// (which has no health endpoint) has stopped. Nil: never waits.
@@ -144,9 +157,15 @@ const (
 	// manifest (inotify; a 20 s periodic rescan otherwise) and the pod's
 	// 30 s default termination grace period.
 	DefaultCareStopTimeout = 60 * time.Second
-	// DefaultCareQuiet is five of the care daemon's default 200 ms restore
-	// periods.
-	DefaultCareQuiet = time.Second
+	// DefaultCareQuiet outlasts the public lvscare's 5 s re-create tick
+	// (and thirty of our daemon's 200 ms restore periods). It is only
+	// waited when the container runtime cannot say that no lvscare
+	// container runs.
+	DefaultCareQuiet = 6 * time.Second
+	// DefaultCareStartTimeout covers the kubelet noticing a new manifest
+	// (inotify; its 20 s periodic rescan otherwise) and starting the
+	// container of an image already on the node (checkImage pulled it).
+	DefaultCareStartTimeout = 60 * time.Second
 )
 
 // CareHealthAnswers reports whether something accepts connections on
@@ -188,6 +207,7 @@ func DefaultNode(out io.Writer, clusterEndpoint func(netip.AddrPort) (string, er
 		OpenKernel:        OpenKernel,
 		ClusterEndpoint:   clusterEndpoint,
 		CareRunning:       CareHealthAnswers,
+		CareRuntime:       ConnectCareRuntime,
 		CommandRunning:    CommandRunning,
 	}
 }
@@ -247,6 +267,8 @@ type Changes struct {
 	// createdManifest: this run created the lvscare manifest, so a care
 	// daemon may have started that Undo must wait for.
 	createdManifest bool
+	// wroteManifest: this run created or changed it.
+	wroteManifest bool
 
 	undo []undoStep
 }
@@ -422,6 +444,11 @@ func (c *Changes) apply(cfg LocalLBConfig, e locallb.Endpoints, podOpts manifest
 		return err
 	}
 	podOpts = c.withImageRepository(podOpts, e.VIP)
+	// The image is fetched and inspected before the manifest is written:
+	// what it runs as decides the pod's security context.
+	image := podOpts.WithDefaultImage().Image
+	n.checkImage(image)
+	podOpts.ImageUser = n.imageUser(image, manifests.IsOurs(image, podOpts.ImageRepository))
 
 	old, err := readOld(c.manifestPath)
 	if err != nil {
@@ -437,11 +464,20 @@ func (c *Changes) apply(cfg LocalLBConfig, e locallb.Endpoints, podOpts manifest
 	if changed {
 		c.createdManifest = old == nil
 		c.undo = append(c.undo, restoreFileStep(c.manifestPath, old, manifests.FileMode))
+		c.wroteManifest = true
 		n.printf("Wrote the static pod manifest %s", c.manifestPath)
+		// A joined node's kubelet runs and starts the pod now; a join's
+		// kubelet starts later (CheckCareStarted).
+		if n.KubeletKubeconfig != "" {
+			if _, err := os.Stat(n.KubeletKubeconfig); err == nil {
+				if err := n.checkCareStarts(c.manifestPath); err != nil {
+					return err
+				}
+			}
+		}
 	} else {
 		klog.V(1).Infof("[locallb] %s is up to date", c.manifestPath)
 	}
-	n.checkImage(podOpts.WithDefaultImage().Image)
 
 	if cfg.SkipEtcHosts {
 		n.printf("Leaving %s alone (--skip-etc-hosts): the cluster endpoint's name must resolve to %s on this node", n.HostsPath, e.VIP.Addr())
@@ -695,40 +731,21 @@ func (c *Changes) undoHosts(name string, prev *netip.Addr) undoStep {
 }
 
 // undoKernel reverts the load balancer once no care daemon started by this
-// run can bring its rules back: the daemon restores a missing virtual
-// server every restore period and leaves the rules in place when stopped,
-// so rules removed under a running daemon would return, unrecorded. When
-// this run created the lvscare manifest (removed by Undo before this), it
-// waits, bounded, for the daemon to stop; if it does not, the rules and
-// their record stay for kubeadm reset. After removing a virtual server it
-// watches it for CareQuiet and, should it come back, records it again.
+// run can bring its rules back (removeUnderStoppedCare). It waits only when
+// this run created the lvscare manifest (removed by Undo before this): a
+// restored previous manifest keeps its daemon, which restores nothing the
+// previous run did not have.
 func (c *Changes) undoKernel() ([]string, error) {
-	n := c.node
-	if c.createdManifest && n.CareRunning != nil && !n.waitStopped(n.CareRunning) {
-		return nil, fmt.Errorf("the lvscare pod still runs %s after its manifest %s was removed (%s answers), so the %s virtual server %s and its record %s stay: stop the pod (crictl pods --name kube-lvscare; crictl stopp POD-ID), then run `kubeadm reset`",
-			n.careStopTimeout(), c.manifestPath, CareHealthAddress, c.kernel.Backend.Title(), c.vip, n.statePath())
-	}
-	undone, err := c.lb.UndoSteps()
-	if err != nil || !c.lb.CreatedVirtualServer() {
-		return undone, err
-	}
-	quiet := n.CareQuiet
-	if quiet <= 0 {
-		quiet = DefaultCareQuiet
-	}
-	for end := time.Now().Add(quiet); time.Now().Before(end); time.Sleep(min(50*time.Millisecond, quiet/10+time.Millisecond)) {
-		_, found, err := c.kernel.Balancer.Get(c.vip)
-		if err != nil {
-			return undone, err
-		}
-		if found {
-			if rerr := c.lb.Record(); rerr != nil {
-				return undone, fmt.Errorf("the %s virtual server %s came back after it was removed (a care daemon still runs) and recording it again failed: %v; stop the kube-lvscare pod and delete it by hand (%s)", c.kernel.Backend.Title(), c.vip, rerr, c.kernel.Backend.RemoveHint(c.vip))
-			}
-			return undone, fmt.Errorf("the %s virtual server %s came back after it was removed (a care daemon still runs; is an lvscare pod left over?): recorded it again in %s; stop the daemon, then run `kubeadm reset`", c.kernel.Backend.Title(), c.vip, n.statePath())
-		}
-	}
-	return undone, nil
+	return c.node.removeUnderStoppedCare(careRemoval{
+		wait:     c.createdManifest,
+		manifest: c.manifestPath,
+		kernel:   c.kernel,
+		vip:      c.vip,
+		remove:   c.lb.UndoSteps,
+		watch:    c.lb.CreatedVirtualServer(),
+		rerecord: c.lb.Record,
+		then:     "run `kubeadm reset`",
+	})
 }
 
 func (n Node) careStopTimeout() time.Duration {
