@@ -83,7 +83,7 @@ func TestJoinCareSettings(t *testing.T) {
 }
 
 // `kubeadm config print locallb-defaults` prints the golden document, which
-// parses strictly and whose care section renders a manifest.
+// parses strictly and whose care section renders the default manifest.
 func TestConfigPrintLocalLBDefaultsGolden(t *testing.T) {
 	var out strings.Builder
 	root, err := NewCommand(strings.NewReader(""), &out, &out)
@@ -98,12 +98,18 @@ func TestConfigPrintLocalLBDefaultsGolden(t *testing.T) {
 	if err != nil || f.Ours == nil || f.Ours.Care == nil {
 		t.Fatalf("the printed document does not parse with a care section: %v %+v", err, f)
 	}
-	c := f.Ours.Care.Manifest()
-	if c.HealthPath != "/healthz" {
-		t.Errorf("care.healthPath = %q", c.HealthPath)
+	// The printed care section is the defaults: the join renders it as it
+	// renders a document without one.
+	render := func(c *locallbconfig.Care) string {
+		t.Helper()
+		b, err := manifests.Render(manifests.Options{VIP: netip.MustParseAddrPort(f.Ours.VIP), Masters: []netip.AddrPort{netip.MustParseAddrPort(f.Ours.Masters[0])}, Care: c.Manifest()})
+		if err != nil {
+			t.Fatalf("care section %+v does not render: %v", c, err)
+		}
+		return string(b)
 	}
-	if _, err := manifests.Render(manifests.Options{VIP: netip.MustParseAddrPort(f.Ours.VIP), Masters: []netip.AddrPort{netip.MustParseAddrPort(f.Ours.Masters[0])}, Care: c}); err != nil {
-		t.Errorf("the printed document's care section does not render: %v", err)
+	if printed, empty := render(f.Ours.Care), render(nil); printed != empty {
+		t.Errorf("the printed care section %+v is not the defaults: its pod\n%s\ndiffers from the default pod\n%s", *f.Ours.Care, printed, empty)
 	}
 	testenv.Golden(t, filepath.Join("testdata", "locallb-defaults.golden"), []byte(out.String()), *updateGolden, "./app/")
 }

@@ -186,7 +186,7 @@ func (k Kernel) Main(ctx context.Context, cfg Config, version string, logOut io.
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- Serve(sctx, l, Handler(metrics, d.Healthy)) }()
+	go func() { serveErr <- Serve(sctx, l, Handler(metrics, cfg.VIP, d.Healthy)) }()
 	runErr := d.Run(sctx)
 	cancel()
 	return errors.Join(runErr, <-serveErr)

@@ -396,7 +396,7 @@ func TestHealthEndpoint(t *testing.T) {
 	lb := newMemBalancer()
 	r := startDaemon(t, fastConfig(vip, ms...), lb)
 	eventually(t, waitLimit, "virtual server created", weightIs(lb, ms[0].addr, 1))
-	srv := httptest.NewServer(Handler(r.metrics, r.d.Healthy))
+	srv := httptest.NewServer(Handler(r.metrics, vip, r.d.Healthy))
 	defer srv.Close()
 	get := func(path string) (int, string) {
 		resp, err := http.Get(srv.URL + path)
@@ -410,6 +410,13 @@ func TestHealthEndpoint(t *testing.T) {
 	if code, body := get("/healthz"); code != 200 {
 		t.Fatalf("/healthz = %d %q, want 200", code, body)
 	}
+	// Every answer names the virtual server, healthy or not, so that
+	// kubeadm tells this daemon from another listener on the port.
+	if resp, err := http.Get(srv.URL + HealthPath); err != nil {
+		t.Fatal(err)
+	} else if resp.Body.Close(); resp.Header.Get(VirtualServerHeader) != vip.String() {
+		t.Errorf("%s %s = %q, want %s", HealthPath, VirtualServerHeader, resp.Header.Get(VirtualServerHeader), vip)
+	}
 	eventually(t, waitLimit, "probe metrics", func() bool {
 		_, body := get("/metrics")
 		return strings.Contains(body, "lvscare_probe_duration_seconds_bucket") && strings.Contains(body, `lvscare_real_server_up{real_server="`+ms[0].addr.String())
@@ -418,7 +425,7 @@ func TestHealthEndpoint(t *testing.T) {
 	if err := r.d.Healthy(time.Now().Add(time.Hour)); err == nil {
 		t.Fatal("Healthy an hour after the last loop = nil, want an error")
 	}
-	unhealthy := httptest.NewServer(Handler(nil, func(time.Time) error { return errors.New("stuck") }))
+	unhealthy := httptest.NewServer(Handler(nil, vip, func(time.Time) error { return errors.New("stuck") }))
 	defer unhealthy.Close()
 	resp, err := http.Get(unhealthy.URL + "/healthz")
 	if err != nil {
@@ -427,6 +434,9 @@ func TestHealthEndpoint(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("/healthz of a stuck daemon = %d, want 503", resp.StatusCode)
+	}
+	if got := resp.Header.Get(VirtualServerHeader); got != vip.String() {
+		t.Errorf("/healthz of a stuck daemon: %s = %q, want %s", VirtualServerHeader, got, vip)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -141,14 +143,18 @@ func (m *Metrics) balancerError(op string) {
 	m.lbErrors.WithLabelValues(op).Inc()
 }
 
-// Handler serves /metrics and /healthz. healthy returns nil while the
-// daemon works; /healthz is meant for the static pod's liveness probe.
-func Handler(m *Metrics, healthy func(time.Time) error) http.Handler {
+// Handler serves /metrics and HealthPath for the daemon of the virtual
+// server vs. healthy returns nil while the daemon works; HealthPath is
+// meant for the static pod's liveness probe, and names vs in every answer
+// (VirtualServerHeader) so that kubeadm tells this daemon from anything
+// else on the port (AskDaemon).
+func Handler(m *Metrics, vs netip.AddrPort, healthy func(time.Time) error) http.Handler {
 	mux := http.NewServeMux()
 	if m != nil {
 		mux.Handle("/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
 	}
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc(HealthPath, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(VirtualServerHeader, vs.String())
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if err := healthy(time.Now()); err != nil {
 			w.WriteHeader(http.StatusServiceUnavailable)
@@ -160,13 +166,44 @@ func Handler(m *Metrics, healthy func(time.Time) error) http.Handler {
 	return mux
 }
 
-// Listen opens addr now, so that a taken port fails the start of the daemon.
+// Listen opens addr now, so that a taken port fails the start of the
+// daemon. When the port is taken, the error says by what: any local user
+// can listen on a loopback port first.
 func Listen(addr string) (net.Listener, error) {
 	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("listening on --metrics-address %s: %w; choose a free loopback port or pass --metrics-address=\"\"", addr, err)
+	if err == nil {
+		return l, nil
 	}
-	return l, nil
+	fix := "choose a free loopback port or pass --metrics-address=\"\""
+	if ap, perr := netip.ParseAddrPort(addr); perr == nil && errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("listening on --metrics-address %s: %w; %s. Stop that process; outside a kubeadm-written pod (whose liveness probe checks %s%s) you may instead %s",
+			addr, err, takenBy(ap), DefaultMetricsAddress, HealthPath, fix)
+	}
+	return nil, fmt.Errorf("listening on --metrics-address %s: %w; %s", addr, err, fix)
+}
+
+// takenBy describes what holds ap: the sockets and processes /proc shows,
+// and whether a care daemon answers there.
+func takenBy(ap netip.AddrPort) string {
+	var what string
+	switch holders, err := FindPortHolders(ap); {
+	case len(holders) > 0:
+		parts := make([]string, len(holders))
+		for i, h := range holders {
+			parts[i] = h.String()
+		}
+		what = "the port is taken by " + strings.Join(parts, "; and ")
+	case err != nil:
+		what = fmt.Sprintf("the port is taken, by what this process cannot tell (%v)", err)
+	default:
+		what = "the port is taken, but /proc shows no socket bound to it (it may have just closed)"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), askTimeout)
+	defer cancel()
+	if a, err := AskDaemon(ctx, ap.String()); err == nil && a.IsDaemon() {
+		what += "; it answers as the lvscare care daemon of the virtual server " + a.VirtualServer.String() + ": another lvscare runs on this node"
+	}
+	return what
 }
 
 // Serve serves h on l until ctx is done, then shuts the server down.

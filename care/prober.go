@@ -54,9 +54,12 @@ type HTTPProber struct {
 
 	dialer    *net.Dialer
 	tlsConfig *tls.Config
-	h2        *http2.Transport
-	mu        sync.Mutex
-	servers   map[netip.AddrPort]*pinged
+	// roots verify the real servers' certificates (with their address);
+	// nil when they are not verified or verified by tlsConfig alone.
+	roots   *x509.CertPool
+	h2      *http2.Transport
+	mu      sync.Mutex
+	servers map[netip.AddrPort]*pinged
 }
 
 // pingConnMaxAge is how long a PING connection is used before a new one
@@ -100,14 +103,15 @@ func NewHTTPProber(cfg ProbeConfig, userAgent string) (*HTTPProber, error) {
 		if !pool.AppendCertsFromPEM(pem) {
 			return nil, fmt.Errorf("CA bundle %s holds no PEM certificate: give the cluster CA (e.g. %s)", cfg.CAFile, DefaultCAFile)
 		}
-		// The chain must lead to the cluster CA, but the name is not
-		// checked: a real server may be any of a node's addresses, not
-		// necessarily one in the apiserver certificate's SANs, and a wrong
-		// name would fail every probe and leave the node fail-open forever.
+		// Verified as a client dialing https://IP:port verifies (client-go,
+		// and the kubelet through the VIP): the chain leads to the cluster
+		// CA and the certificate is issued for the address probed. The CA
+		// signs other servers' certificates too (every kubelet's serving
+		// certificate); without the address, any of them passed as a
+		// master. Done in VerifyConnection (set per dial by dialTLS, which
+		// knows the address), to say which of the two failed.
 		tlsConfig.InsecureSkipVerify = true // #nosec G402 -- verified in VerifyConnection
-		tlsConfig.VerifyConnection = func(cs tls.ConnectionState) error {
-			return verifyChain(cs, pool)
-		}
+		p.roots = pool
 	}
 	dialer := &net.Dialer{KeepAlive: 30 * time.Second}
 	p.dialer, p.tlsConfig = dialer, tlsConfig
@@ -152,20 +156,30 @@ func NewHTTPProber(cfg ProbeConfig, userAgent string) (*HTTPProber, error) {
 	return p, nil
 }
 
-func verifyChain(cs tls.ConnectionState, roots *x509.CertPool) error {
+// verifyServer checks the server's certificate chain against roots and
+// that the certificate is issued for host, the IP address dialed.
+func verifyServer(cs tls.ConnectionState, roots *x509.CertPool, host string) error {
 	if len(cs.PeerCertificates) == 0 {
 		return errors.New("server sent no certificate")
 	}
+	leaf := cs.PeerCertificates[0]
 	inter := x509.NewCertPool()
 	for _, c := range cs.PeerCertificates[1:] {
 		inter.AddCert(c)
 	}
-	_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{
+	_, err := leaf.Verify(x509.VerifyOptions{
 		Roots: roots, Intermediates: inter,
 		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	})
 	if err != nil {
 		return fmt.Errorf("server certificate is not signed by the cluster CA: %w", err)
+	}
+	// An IP address matches IP SANs only, as for any client.
+	if err := leaf.VerifyHostname(host); err != nil {
+		return fmt.Errorf("server certificate (subject %q, IP SANs %v, DNS names %q) is signed by the cluster CA but not issued for %s, as a client dialing that address requires: "+
+			"it is not that master's apiserver certificate (a kubelet's serving certificate has the same CA), or the address is missing from it; "+
+			"give the master's address that its apiserver certificate names, or add %s to ClusterConfiguration apiServer.certSANs and renew the apiserver certificate",
+			leaf.Subject.CommonName, leaf.IPAddresses, leaf.DNSNames, host, host)
 	}
 	return nil
 }
@@ -193,6 +207,16 @@ func (p *HTTPProber) dialTLS(ctx context.Context, network, addr string, protos [
 	}
 	cfg := p.tlsConfig.Clone()
 	cfg.NextProtos = protos
+	// The certificate must be issued for the address dialed; an
+	// unparsable addr leaves host empty, which no certificate matches.
+	// ServerName also lets the standard verification (the system's roots,
+	// when there is no CA bundle) check it, as an http.Client does; an IP
+	// address is not sent as SNI.
+	host, _, _ := net.SplitHostPort(addr)
+	cfg.ServerName = host
+	if p.roots != nil {
+		cfg.VerifyConnection = func(cs tls.ConnectionState) error { return verifyServer(cs, p.roots, host) }
+	}
 	tc := tls.Client(raw, cfg)
 	if err := tc.HandshakeContext(ctx); err != nil {
 		_ = raw.Close()

@@ -412,3 +412,118 @@ func TestFullRequestDue(t *testing.T) {
 		}
 	}
 }
+
+// testCA is a CA made by the test, and the server certificates it signs.
+type testCA struct {
+	t    *testing.T
+	cert *x509.Certificate
+	key  *ecdsa.PrivateKey
+	file string
+}
+
+func newTestCA(t *testing.T) *testCA {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "kubernetes"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "ca.crt")
+	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &testCA{t: t, cert: cert, key: key, file: file}
+}
+
+// serve starts an HTTPS server on loopback whose certificate, signed by
+// ca, names cn, ips and dns.
+func (ca *testCA) serve(cn string, ips []net.IP, dns []string) netip.AddrPort {
+	t := ca.t
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: cn},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: ips, DNSNames: dns,
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	srv.EnableHTTP2 = true
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return netip.MustParseAddrPort(srv.Listener.Addr().String())
+}
+
+// A certificate signed by the cluster CA passes only when it is issued for
+// the address probed, as for a client dialing https://IP:port: a kubelet's
+// serving certificate (same CA, its node's address) or an apiserver
+// certificate for another node does not. Both the full request and the
+// HTTP/2 PING connection check it.
+func TestHTTPProberChecksTheMastersAddress(t *testing.T) {
+	ca := newTestCA(t)
+	loop := net.IPv4(127, 0, 0, 1)
+	tests := []struct {
+		name    string
+		cn      string
+		ips     []net.IP
+		dns     []string
+		wantErr []string
+	}{
+		{"apiserver certificate for the address", "kube-apiserver", []net.IP{net.IPv4(10, 96, 0, 1), loop}, []string{"kubernetes"}, nil},
+		{"kubelet serving certificate of another node", "system:node:worker-1", []net.IP{net.IPv4(10, 0, 0, 7)}, []string{"worker-1"},
+			[]string{"127.0.0.1", "not issued for 127.0.0.1", "10.0.0.7", "system:node:worker-1", "certSANs"}},
+		{"names only", "kube-apiserver", nil, []string{"localhost", "kubernetes"}, []string{"not issued for 127.0.0.1", "localhost"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rs := ca.serve(tc.cn, tc.ips, tc.dns)
+			for _, ready := range []time.Duration{0, time.Hour} {
+				p, err := NewHTTPProber(ProbeConfig{Scheme: "https", Path: "/readyz", Timeout: 5 * time.Second, CAFile: ca.file, ReadyInterval: ready}, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer p.Close()
+				// With a ready interval the second probe is a PING on
+				// its own connection.
+				for i := range 2 {
+					err := p.Probe(context.Background(), rs)
+					if tc.wantErr == nil {
+						if err != nil {
+							t.Fatalf("probe %d (ready interval %s) = %v, want nil", i+1, ready, err)
+						}
+						continue
+					}
+					if err == nil {
+						t.Fatalf("probe %d (ready interval %s) passed with a certificate for %v %v", i+1, ready, tc.ips, tc.dns)
+					}
+					for _, w := range tc.wantErr {
+						if !strings.Contains(err.Error(), w) {
+							t.Errorf("probe %d error %q does not contain %q", i+1, err, w)
+						}
+					}
+				}
+			}
+		})
+	}
+}

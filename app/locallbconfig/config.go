@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
 
+	"github.com/sealkube/kubeadm/care"
 	"github.com/sealkube/kubeadm/internal/yamldocs"
 	"github.com/sealkube/kubeadm/manifests"
 )
@@ -58,7 +59,9 @@ type Configuration struct {
 // lvscare flag, so it works with any image; extraArgs are checked against
 // the image at join time (manifests.Render).
 type Care struct {
-	// HealthPath is probed on every master (--health-path); default /healthz.
+	// HealthPath is probed on every master (--health-path); default
+	// /readyz (care.DefaultHealthPath), which fails during the apiserver's
+	// shutdown delay while /healthz passes.
 	HealthPath string `json:"healthPath,omitempty"`
 	// HealthStatus are statuses (400-599) accepted as healthy besides those
 	// below 400 (--health-status), e.g. [401] for an apiserver without
@@ -120,10 +123,15 @@ backend: ipvs
 # them over (--adopt-sealos); without it the join refuses and says so.
 # adoptSealos: false
 # Worker joins: the lvscare static pod's health checks. Unset fields keep the
-# daemon's defaults (GET https://<master>/healthz every 1s, 400ms timeout,
-# every status below 400 healthy). Each is a public lvscare flag.
+# daemon's defaults: each master is probed every 1s with a 400ms timeout, by
+# GET https://<master>/readyz every 10s (--ready-interval) and an HTTP/2 PING
+# in between; every status below 400 is healthy. Each field is a public
+# lvscare flag; the public lvscare image has its own interval and timeout.
+# /readyz fails as soon as an apiserver is told to stop, while it keeps
+# serving for its shutdown delay, so the node's connections leave it first;
+# /healthz passes until it stops, and a restart then breaks them.
 care:
-  healthPath: /healthz
+  healthPath: ` + care.DefaultHealthPath + `
   # Statuses from 400 to 599 also counted as healthy (--health-status).
   # healthStatus: [401]
   # interval: 1s          # --interval

@@ -1,8 +1,14 @@
 package locallbconfig
 
 import (
+	"bytes"
+	"net/netip"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/sealkube/kubeadm/care"
+	"github.com/sealkube/kubeadm/manifests"
 )
 
 func TestParse(t *testing.T) {
@@ -73,4 +79,94 @@ func TestEditKeepsOtherDocuments(t *testing.T) {
 	if !strings.Contains(out, "certSANs:\n  - Foo.example\n  - 10.103.97.2\n  - 127.0.0.1\n") {
 		t.Errorf("SANs not appended once each, in order:\n%s", out)
 	}
+}
+
+// The printed document is the defaults, not an example that changes them:
+// its care section renders the same pod as a document without one (for our
+// image and a public one), and every default it shows commented out, once
+// uncommented, gives the daemon the configuration an empty document gives
+// it. A default that drifts from what the daemon or the manifest does fails
+// here.
+func TestExampleIsTheDefaults(t *testing.T) {
+	f, err := Parse("defaults.yaml", []byte(Example))
+	if err != nil || f.Ours == nil {
+		t.Fatalf("the printed document does not parse: %v", err)
+	}
+	opts := func(c *Care, image string) manifests.Options {
+		return manifests.Options{
+			Image: image, VIP: netip.MustParseAddrPort(f.Ours.VIP),
+			Masters: []netip.AddrPort{netip.MustParseAddrPort(f.Ours.Masters[0])}, Care: c.Manifest(),
+		}
+	}
+	render := func(t *testing.T, o manifests.Options) []byte {
+		t.Helper()
+		b, err := manifests.Render(o)
+		if err != nil {
+			t.Fatalf("rendering %+v: %v", o.Care, err)
+		}
+		return b
+	}
+	for _, image := range []string{"", "ghcr.io/labring/lvscare:v4.3.7"} {
+		t.Run("printed care renders as none, image "+image, func(t *testing.T) {
+			if f.Ours.Care == nil {
+				t.Fatal("the printed document has no care section")
+			}
+			printed, empty := render(t, opts(f.Ours.Care, image)), render(t, opts(nil, image))
+			if !bytes.Equal(printed, empty) {
+				t.Errorf("the printed care section %+v renders a pod that differs from the defaults:\n%s", f.Ours.Care.Manifest(), lineDiff(string(empty), string(printed)))
+			}
+		})
+	}
+
+	// The care lines shown as "# field: value" that are defaults (the
+	// others are examples that change something).
+	defaults := []string{"interval", "healthTimeout"}
+	doc := Example
+	for _, field := range defaults {
+		commented := "\n  # " + field + ": "
+		if !strings.Contains(doc, commented) {
+			t.Fatalf("the printed document does not show the default care.%s as %q", field, strings.TrimSpace(commented))
+		}
+		doc = strings.Replace(doc, commented, "\n  "+field+": ", 1)
+	}
+	u, err := Parse("defaults.yaml", []byte(doc))
+	if err != nil {
+		t.Fatalf("the printed document with its defaults uncommented does not parse: %v\n%s", err, doc)
+	}
+	daemon := func(c *Care) care.Config {
+		t.Helper()
+		cmd := manifests.Command(opts(c, ""))
+		cfg, err := care.CheckArgs(cmd[2:])
+		if err != nil {
+			t.Fatalf("the daemon refuses %q: %v", cmd, err)
+		}
+		return cfg
+	}
+	if got, want := daemon(u.Ours.Care), daemon(nil); !reflect.DeepEqual(got, want) {
+		t.Errorf("the printed defaults %v, uncommented, give the daemon\n%+v\nbut an empty document gives it\n%+v", defaults, got, want)
+	}
+}
+
+// lineDiff lists the lines only in want (-) and only in got (+).
+func lineDiff(want, got string) string {
+	count := map[string]int{}
+	for _, l := range strings.Split(want, "\n") {
+		count[l]++
+	}
+	var plus []string
+	for _, l := range strings.Split(got, "\n") {
+		if count[l] > 0 {
+			count[l]--
+			continue
+		}
+		plus = append(plus, "+ "+l)
+	}
+	var minus []string
+	for _, l := range strings.Split(want, "\n") {
+		if count[l] > 0 {
+			count[l]--
+			minus = append(minus, "- "+l)
+		}
+	}
+	return strings.Join(append(minus, plus...), "\n")
 }
