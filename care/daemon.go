@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sealkube/kubeadm/care/nodestatus"
 	"github.com/sealkube/kubeadm/locallb"
 )
 
@@ -29,6 +30,13 @@ type Daemon struct {
 	lastLoop atomic.Int64
 	// lastErr is the last balancer error (string), for the health endpoint.
 	lastErr atomic.Value
+
+	// members, when set, sends the master lists to follow (follow.go).
+	members <-chan Membership
+	// source is where the current list came from, for the condition.
+	source string
+	// status, when set, shows the daemon's view on its Node.
+	status *statusPump
 }
 
 // NewDaemon wires a daemon. metrics may be nil.
@@ -36,7 +44,7 @@ func NewDaemon(cfg Config, lb locallb.Balancer, p Prober, log *slog.Logger, m *M
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	d := &Daemon{cfg: cfg, lb: lb, prober: p, log: log, metrics: m, limit: newLimiter(time.Minute, 5, time.Now)}
+	d := &Daemon{cfg: cfg, lb: lb, prober: p, log: log, metrics: m, limit: newLimiter(time.Minute, 5, time.Now), source: "flags"}
 	d.lastErr.Store("")
 	return d
 }
@@ -126,9 +134,15 @@ func (d *Daemon) loop(ctx context.Context, core *Core, applied locallb.VirtualSe
 		cancelProbes()
 		wg.Wait()
 	}()
-	// One probe per server is in flight at most, so this never blocks a
-	// probe goroutine and none can leak.
+	// One probe per server is in flight at most; the list can grow
+	// (SetMembership), so a probe that finishes after the loop has
+	// returned gives up its result instead of blocking.
 	results := make(chan probeResult, len(core.Servers()))
+	if d.status != nil {
+		wg.Go(func() { d.status.run(probeCtx) })
+	}
+	d.metrics.setMasterList(vip, d.source, len(core.Servers()))
+	d.report(core)
 	var lost <-chan netip.AddrPort
 	if w, ok := d.prober.(ConnWatcher); ok {
 		lost = w.Lost()
@@ -147,6 +161,8 @@ func (d *Daemon) loop(ctx context.Context, core *Core, applied locallb.VirtualSe
 			return nil
 		case r := <-results:
 			d.record(core, r)
+		case m := <-d.members:
+			d.applyMembership(core, m, time.Now())
 		case rs := <-lost:
 			if core.Kick(rs, time.Now()) {
 				d.log.Debug("connection closed by real server; probing it now", "rs", rs)
@@ -155,6 +171,7 @@ func (d *Daemon) loop(ctx context.Context, core *Core, applied locallb.VirtualSe
 		}
 		now = time.Now()
 		d.markLoop(now)
+		d.expire(core, now)
 
 		desired := core.Desired()
 		if fo := core.FailOpen(); fo != failOpen {
@@ -162,8 +179,10 @@ func (d *Daemon) loop(ctx context.Context, core *Core, applied locallb.VirtualSe
 			d.metrics.setFailOpen(vip, fo)
 			if fo {
 				d.log.Warn("every real server fails its probe; keeping all of them (fail open)", "vs", vip)
+				d.event(true, nodestatus.EventFailOpen, fmt.Sprintf("no master behind %s passes its probe; all are kept (fail open)", vip))
 			} else {
 				d.log.Info("a real server passes its probe again; leaving fail open", "vs", vip)
+				d.event(false, nodestatus.EventFailOpenEnded, fmt.Sprintf("a master behind %s passes its probe again", vip))
 			}
 		}
 		if !SameVirtualServer(desired, applied) {
@@ -181,8 +200,15 @@ func (d *Daemon) loop(ctx context.Context, core *Core, applied locallb.VirtualSe
 			nextRestore = now.Add(d.cfg.RestorePeriod)
 		}
 		d.flushDead(core, applied, flushed, now)
+		d.report(core)
 		for _, rs := range core.Due(now) {
-			wg.Go(func() { results <- d.probe(probeCtx, rs) })
+			wg.Go(func() {
+				r := d.probe(probeCtx, rs)
+				select {
+				case results <- r:
+				case <-probeCtx.Done():
+				}
+			})
 		}
 		next := nextRestore
 		if nd := core.NextDue(); !nd.IsZero() && nd.Before(next) {
@@ -269,6 +295,14 @@ func (d *Daemon) flushDead(core *Core, applied locallb.VirtualServer, st flushSt
 			delete(st.retry, rs)
 			continue
 		}
+		if core.Retired(rs) && core.Phase(rs) == Removed && (st.done[rs] || !core.Dead(rs)) {
+			// Left the cluster and the virtual server, nothing (more)
+			// to end: stop tracking it.
+			delete(st.done, rs)
+			delete(st.retry, rs)
+			d.forget(core, rs)
+			continue
+		}
 		if st.done[rs] || !core.Dead(rs) || now.Before(st.retry[rs]) {
 			continue
 		}
@@ -324,10 +358,13 @@ func (d *Daemon) record(core *Core, r probeResult) {
 	switch tr.To {
 	case Active:
 		d.log.Info("real server healthy again; added back", append(attrs, "rise", d.cfg.Rise)...)
+		d.event(false, nodestatus.EventMasterAdded, fmt.Sprintf("master %s healthy: in the virtual server %s", tr.Server, d.cfg.VIP))
 	case Draining:
 		d.log.Warn("real server failing; draining it (weight 0)", append(attrs, "fall", d.cfg.Fall, "err", errString(r.err))...)
+		d.event(true, nodestatus.EventMasterDrained, fmt.Sprintf("master %s failing, drained (weight 0): %s", tr.Server, errString(r.err)))
 	case Removed:
 		d.log.Warn("real server still failing; removed it", append(attrs, "err", errString(r.err))...)
+		d.event(true, nodestatus.EventMasterRemoved, fmt.Sprintf("master %s removed from the virtual server %s: %s", tr.Server, d.cfg.VIP, errString(r.err)))
 	}
 }
 

@@ -85,6 +85,12 @@ func (s *syncBuffer) String() string {
 
 func startDaemon(t *testing.T, cfg Config, lb *memBalancer) *running {
 	t.Helper()
+	return startDaemonWith(t, cfg, lb, nil)
+}
+
+// startDaemonWith is startDaemon with setup run on the daemon before Run.
+func startDaemonWith(t *testing.T, cfg Config, lb *memBalancer, setup func(*Daemon)) *running {
+	t.Helper()
 	p, err := NewHTTPProber(cfg.Probe, "lvscare-test")
 	if err != nil {
 		t.Fatal(err)
@@ -92,6 +98,9 @@ func startDaemon(t *testing.T, cfg Config, lb *memBalancer) *running {
 	logs := &syncBuffer{}
 	r := &running{lb: lb, metrics: NewMetrics(), logs: logs, done: make(chan error, 1)}
 	r.d = NewDaemon(cfg, lb, p, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), r.metrics)
+	if setup != nil {
+		setup(r.d)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	go func() { r.done <- r.d.Run(ctx) }()

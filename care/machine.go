@@ -59,6 +59,16 @@ type serverState struct {
 	// kickedInFlight: a connection was lost while a probe was running; that
 	// probe may have passed just before, so probe again once it is done.
 	kickedInFlight bool
+
+	// served: the server has been in the virtual server (active or
+	// draining) since it was configured; one that never was has no
+	// connections to end.
+	served bool
+	// retired: the cluster no longer lists it (SetServers): it never
+	// becomes active again unless it is listed again, and it leaves the
+	// virtual server when it stops answering or at retiredAt+retireAfter.
+	retired   bool
+	retiredAt time.Time
 }
 
 // Core is the daemon's pure logic: health hysteresis per real server, the
@@ -76,6 +86,9 @@ type Core struct {
 	// openEnded is when the last fail-open period ended: a pass from a
 	// probe started before then was taken during fail-open.
 	openEnded time.Time
+	// retireAfter bounds how long a server the cluster no longer lists
+	// keeps its established connections while it still answers.
+	retireAfter time.Duration
 }
 
 // CoreConfig parameterises a Core.
@@ -89,6 +102,11 @@ type CoreConfig struct {
 	Drain         bool
 	Interval      time.Duration
 	RetryInterval time.Duration
+	// RetireAfter: a real server that SetServers dropped is drained at
+	// once and removed when it stops answering; one that keeps answering
+	// is removed this long after it was dropped, and its connections are
+	// ended (Dead). Zero: DefaultRetireAfter.
+	RetireAfter time.Duration
 }
 
 // NewCore starts with every real server active, as public lvscare does: a
@@ -97,11 +115,14 @@ type CoreConfig struct {
 func NewCore(c CoreConfig, now time.Time) *Core {
 	k := &Core{
 		vip: c.VIP, rise: max(c.Rise, 1), fall: max(c.Fall, 1), drain: c.Drain,
-		interval: c.Interval, retry: c.RetryInterval,
+		interval: c.Interval, retry: c.RetryInterval, retireAfter: c.RetireAfter,
 		byAddr: map[netip.AddrPort]*serverState{},
 	}
+	if k.retireAfter <= 0 {
+		k.retireAfter = DefaultRetireAfter
+	}
 	for _, a := range c.RealServers {
-		s := &serverState{addr: a, phase: Active, due: now}
+		s := &serverState{addr: a, phase: Active, due: now, served: true}
 		k.servers = append(k.servers, s)
 		k.byAddr[a] = s
 	}
@@ -133,6 +154,13 @@ func (k *Core) NextDue() time.Time {
 			t = s.due
 		}
 	}
+	for _, s := range k.servers {
+		if s.retired && s.phase == Draining {
+			if end := s.retiredAt.Add(k.retireAfter); t.IsZero() || end.Before(t) {
+				t = end
+			}
+		}
+	}
 	return t
 }
 
@@ -155,8 +183,9 @@ func (k *Core) Done(rs netip.AddrPort, started, now time.Time, err error) (Trans
 		s.passes++
 		s.fails = 0
 		s.lastErr, s.unanswered = nil, false
-		if s.phase != Active && (s.passes >= k.rise || open) {
+		if s.phase != Active && !s.retired && (s.passes >= k.rise || open) {
 			s.phase = Active
+			s.served = true
 			if failOpen {
 				k.openEnded = now
 			}
@@ -172,6 +201,10 @@ func (k *Core) Done(rs netip.AddrPort, started, now time.Time, err error) (Trans
 			} else {
 				s.phase = Removed
 			}
+		case s.phase == Draining && s.retired && s.unanswered:
+			// Retired: the cluster has already said it is leaving; its
+			// first unanswered probe ends it.
+			s.phase = Removed
 		case s.phase == Draining && s.fails > k.fall && s.unanswered:
 			// Only a server that no longer answers leaves. One that
 			// answers "not ready" (an apiserver in its shutdown delay)
@@ -257,30 +290,39 @@ func (k *Core) LastError(rs netip.AddrPort) error {
 	return nil
 }
 
-// Dead reports whether rs is removed and its last probe got no answer at
-// all (refused, timed out): its established connections cannot be served
-// and should be ended (locallb.FlowFlusher). A server that answers "not
-// ready" is removed too but not dead: it is still serving what it has
-// (an apiserver during its shutdown delay) and closes those connections
-// itself.
+// Dead reports whether rs is removed and its established connections
+// should be ended (locallb.FlowFlusher): its last probe got no answer at
+// all (refused, timed out), or the cluster dropped it and its retirement
+// bound ran out. A server that answers "not ready" is removed too but not
+// dead: it is still serving what it has (an apiserver during its shutdown
+// delay) and closes those connections itself. A server that was never in
+// the virtual server has nothing to end.
 func (k *Core) Dead(rs netip.AddrPort) bool {
 	s := k.byAddr[rs]
-	return s != nil && s.phase == Removed && s.unanswered
+	return s != nil && s.served && s.phase == Removed && (s.unanswered || s.retired)
 }
 
 // FailOpen reports whether no real server is active, in which case Desired
 // keeps them all: a node that cannot tell which apiserver is alive is better
 // off trying all of them than none.
+// Servers the cluster dropped take no part in it.
 func (k *Core) FailOpen() bool {
+	listed := 0
 	for _, s := range k.servers {
+		if s.retired {
+			continue
+		}
 		if s.phase == Active {
 			return false
 		}
+		listed++
 	}
-	return len(k.servers) > 0
+	return listed > 0
 }
 
-// Servers lists the configured real servers in flag order.
+// Servers lists the real servers the core tracks: the configured ones in
+// flag order, then those SetServers added, in the order it added them.
+// Retired servers stay listed until Forget.
 func (k *Core) Servers() []netip.AddrPort {
 	out := make([]netip.AddrPort, len(k.servers))
 	for i, s := range k.servers {
@@ -295,7 +337,7 @@ func (k *Core) Desired() locallb.VirtualServer {
 	open := k.FailOpen()
 	for _, s := range k.servers {
 		switch {
-		case open || s.phase == Active:
+		case (open && !s.retired) || s.phase == Active:
 			vs.RealServers = append(vs.RealServers, locallb.RealServer{Addr: s.addr, Weight: 1})
 		case s.phase == Draining:
 			vs.RealServers = append(vs.RealServers, locallb.RealServer{Addr: s.addr, Weight: 0})

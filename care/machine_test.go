@@ -114,6 +114,9 @@ func (s *sim) run(until time.Duration) {
 			}
 			s.pending = rest
 		case "due":
+			for _, tr := range s.core.Expire(s.now) {
+				s.log = append(s.log, simTransition{at: s.elapsed(), Transition: tr})
+			}
 			for _, rs := range s.core.Due(s.now) {
 				o := s.prober(rs, s.elapsed())
 				if o.latency >= s.timeout {

@@ -28,6 +28,7 @@ type Metrics struct {
 	failOpen    *prometheus.GaugeVec
 	lbErrors    *prometheus.CounterVec
 	flushes     *prometheus.CounterVec
+	masterList  *prometheus.GaugeVec
 }
 
 // NewMetrics creates and registers the series.
@@ -61,7 +62,10 @@ func NewMetrics() *Metrics {
 			Name: "lvscare_flushed_connections_total", Help: "Established connections ended because their real server was removed as dead (label rs), or because they lost their flow entries while the virtual server was deleted (rs empty).",
 		}, []string{"virtual_server", "real_server"}),
 	}
-	m.reg.MustRegister(m.up, m.phase, m.probe, m.transitions, m.restores, m.failOpen, m.lbErrors, m.flushes,
+	m.masterList = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "lvscare_master_list_size", Help: "Masters in the list the daemon follows, by where the list came from (source: flags, file, cluster); only the current source is present.",
+	}, []string{"virtual_server", "source"})
+	m.reg.MustRegister(m.up, m.phase, m.probe, m.transitions, m.restores, m.failOpen, m.lbErrors, m.flushes, m.masterList,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -100,6 +104,26 @@ func (m *Metrics) transition(vip netip.AddrPort, t Transition) {
 	}
 	m.transitions.WithLabelValues(vip.String(), t.Server.String(), t.To.String()).Inc()
 	m.setPhase(vip, t.Server, t.To)
+}
+
+// setMasterList records the size and source of the list followed now.
+func (m *Metrics) setMasterList(vip netip.AddrPort, source string, n int) {
+	if m == nil {
+		return
+	}
+	m.masterList.DeletePartialMatch(prometheus.Labels{"virtual_server": vip.String()})
+	m.masterList.WithLabelValues(vip.String(), source).Set(float64(n))
+}
+
+// forget drops the per-server gauges of a master the daemon no longer
+// tracks (counters and histograms stay: they are totals).
+func (m *Metrics) forget(vip, rs netip.AddrPort) {
+	if m == nil {
+		return
+	}
+	l := prometheus.Labels{"virtual_server": vip.String(), "real_server": rs.String()}
+	m.up.DeletePartialMatch(l)
+	m.phase.DeletePartialMatch(l)
 }
 
 func (m *Metrics) restored(vip netip.AddrPort) {
