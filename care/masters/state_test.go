@@ -53,9 +53,11 @@ func readySlice(addrs ...string) *discoveryv1.EndpointSlice {
 }
 
 var (
-	forbidden    = apierrors.NewForbidden(schema.GroupResource{Group: "discovery.k8s.io", Resource: "endpointslices"}, "", errors.New(`User "system:node:w1" cannot list resource "endpointslices"`))
-	unauthorized = apierrors.NewUnauthorized("Unauthorized")
-	unreachable  = errors.New("dial tcp 10.96.0.1:443: connect: connection refused")
+	forbidden = apierrors.NewForbidden(schema.GroupResource{Group: "discovery.k8s.io", Resource: "endpointslices"}, "", errors.New(`User "system:node:w1" cannot list resource "endpointslices"`))
+	// The same denial for the watch: another message, the same streak.
+	forbiddenWatch = apierrors.NewForbidden(schema.GroupResource{Group: "discovery.k8s.io", Resource: "endpointslices"}, "", errors.New(`User "system:node:w1" cannot watch resource "endpointslices"`))
+	unauthorized   = apierrors.NewUnauthorized("Unauthorized")
+	unreachable    = errors.New("dial tcp 10.96.0.1:443: connect: connection refused")
 )
 
 func TestFromSlice(t *testing.T) {
@@ -234,7 +236,7 @@ func TestStateRules(t *testing.T) {
 			steps: []step{
 				{err: forbidden, want: EventDenied, wantMasters: []string{mA}, wantSource: SourceFlags, wantWhy: `Role and RoleBinding "kubeadm:locallb-masters"`},
 				{err: forbidden},
-				{err: forbidden},
+				{err: forbiddenWatch},
 				{slice: readySlice(mA), want: EventLearnt, wantMasters: []string{mA}, wantSource: SourceCluster},
 				{err: forbidden, want: EventDenied, wantMasters: []string{mA}, wantSource: SourceCluster},
 			}},
