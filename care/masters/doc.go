@@ -77,6 +77,8 @@
 // "kubernetes" in any namespace. Endpoints (core/v1) are not needed: only the
 // EndpointSlice is read, and Endpoints are deprecated since v1.33.
 //
-// The package links client-go's typed discovery/v1 client only (not the whole
-// clientset and not k8s.io/kubernetes), to keep the daemon's image small.
+// The package does not link client-go's typed clients or k8s.io/kubernetes:
+// NewSliceClient is a REST client that knows the discovery/v1 types only,
+// which keeps the daemon's image small; a typed clientset's
+// DiscoveryV1().EndpointSlices(Namespace) fits Options.Client as well.
 package masters

@@ -16,7 +16,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/watch"
-	discoveryclient "k8s.io/client-go/kubernetes/typed/discovery/v1"
 	"k8s.io/utils/clock"
 )
 
@@ -37,11 +36,11 @@ type Options struct {
 	// File persists the last list learnt from the cluster; "" persists
 	// nothing. Its directory must exist.
 	File string
-	// Client reads the EndpointSlice (discoveryv1.NewForConfig with the
-	// kubelet's kubeconfig, or a clientset's DiscoveryV1()). Nil: the
-	// cluster is not asked (--masters-from-cluster=false) and the list is
-	// the file's or the seed.
-	Client discoveryclient.EndpointSlicesGetter
+	// Client reads EndpointSlices in namespace default: NewSliceClient with
+	// the kubelet's kubeconfig, or clientset.DiscoveryV1().EndpointSlices(
+	// Namespace). Nil: the cluster is not asked (--masters-from-cluster=false)
+	// and the list is the file's or the seed.
+	Client SliceClient
 	// Debounce is how long the cluster's list must stay the same before a
 	// master it adds is used; negative: at once. Removals never wait.
 	Debounce time.Duration
@@ -227,7 +226,7 @@ func (w *Watcher) follow(ctx context.Context, out chan<- observation) {
 // version, re-watching when the server ends a watch, until an error. A
 // successful list resets the backoff.
 func (w *Watcher) listAndWatch(ctx context.Context, out chan<- observation, delay *time.Duration) error {
-	api := w.o.Client.EndpointSlices(Namespace)
+	api := w.o.Client
 	// The field selector is what lets RBAC's resourceNames authorise the
 	// list and the watch (see the package documentation).
 	sel := fields.OneTermEqualSelector("metadata.name", SliceName).String()

@@ -134,12 +134,13 @@ func noUpdate(t *testing.T, updates <-chan Update) {
 	}
 }
 
-// The list and the watch ask for the one object by name in namespace
-// default: the only form RBAC's resourceNames can authorise. The watch
-// continues from the list's resource version and asks for bookmarks.
+// The list and the watch ask for the one object by name: the only form
+// RBAC's resourceNames can authorise (TestSliceClientOnTheWire checks the
+// namespace and the query on the wire). The watch continues from the list's
+// resource version and asks for bookmarks.
 func TestRunListsAndWatchesByName(t *testing.T) {
 	a := newAPIFake(listOf("42", readySlice(mA, mB)))
-	updates := run(t, Options{Seed: aps(mA), Client: a.client.DiscoveryV1(), Clock: newFakeClock()})
+	updates := run(t, Options{Seed: aps(mA), Client: a.client.DiscoveryV1().EndpointSlices(Namespace), Clock: newFakeClock()})
 	next(t, updates, EventStart, SourceFlags, mA)
 	next(t, updates, EventLearnt, SourceCluster, mA, mB)
 	a.watcher(t, 1)
@@ -147,14 +148,6 @@ func TestRunListsAndWatchesByName(t *testing.T) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	l, w := a.lists[0], a.watches[0]
-	for what, got := range map[string]string{
-		"list namespace":  l.GetNamespace(),
-		"watch namespace": w.GetNamespace(),
-	} {
-		if got != Namespace {
-			t.Errorf("%s = %q, want %q", what, got, Namespace)
-		}
-	}
 	for what, r := range map[string]struct {
 		fields, labels string
 	}{
@@ -181,7 +174,7 @@ func TestRunListsAndWatchesByName(t *testing.T) {
 func TestRunDeniedOnceThenRarely(t *testing.T) {
 	clk := newFakeClock()
 	a := newAPIFake(failing(forbidden))
-	updates := run(t, Options{Seed: aps(mA), Client: a.client.DiscoveryV1(), Clock: clk, DeniedRetry: time.Minute})
+	updates := run(t, Options{Seed: aps(mA), Client: a.client.DiscoveryV1().EndpointSlices(Namespace), Clock: clk, DeniedRetry: time.Minute})
 	next(t, updates, EventStart, SourceFlags, mA)
 	u := next(t, updates, EventDenied, SourceFlags, mA)
 	if !strings.Contains(u.Reason, RBACName) || !strings.Contains(u.Reason, "asking again in 1m0s") {
@@ -210,7 +203,7 @@ func TestRunDeniedOnceThenRarely(t *testing.T) {
 func TestRunUnreachableBacksOff(t *testing.T) {
 	clk := newFakeClock()
 	a := newAPIFake(failing(apierrors.NewServiceUnavailable("no apiserver")))
-	updates := run(t, Options{Seed: aps(mA), Client: a.client.DiscoveryV1(), Clock: clk, RetryMin: time.Second, RetryMax: 4 * time.Second})
+	updates := run(t, Options{Seed: aps(mA), Client: a.client.DiscoveryV1().EndpointSlices(Namespace), Clock: clk, RetryMin: time.Second, RetryMax: 4 * time.Second})
 	next(t, updates, EventStart, SourceFlags, mA)
 	next(t, updates, EventUnreachable, SourceFlags, mA)
 	var delays []time.Duration
@@ -234,7 +227,7 @@ func TestRunUnreachableBacksOff(t *testing.T) {
 func TestRunDebounce(t *testing.T) {
 	clk := newFakeClock()
 	a := newAPIFake(listOf("1", readySlice(mA, mB)))
-	updates := run(t, Options{Seed: aps(mA, mB), Client: a.client.DiscoveryV1(), Clock: clk, Debounce: 2 * time.Second})
+	updates := run(t, Options{Seed: aps(mA, mB), Client: a.client.DiscoveryV1().EndpointSlices(Namespace), Clock: clk, Debounce: 2 * time.Second})
 	next(t, updates, EventStart, SourceFlags, mA, mB)
 	next(t, updates, EventLearnt, SourceCluster, mA, mB)
 	w := a.watcher(t, 1)
@@ -268,7 +261,7 @@ func TestRunPersists(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := newAPIFake(listOf("1", readySlice(mA, mB)))
-	updates := run(t, Options{Seed: aps(mA), File: p, Client: a.client.DiscoveryV1(), Clock: clk})
+	updates := run(t, Options{Seed: aps(mA), File: p, Client: a.client.DiscoveryV1().EndpointSlices(Namespace), Clock: clk})
 	next(t, updates, EventStart, SourceFile, mC, mD)
 	next(t, updates, EventLearnt, SourceCluster, mA, mB)
 	w := a.watcher(t, 1)
@@ -299,7 +292,7 @@ func TestRunPersists(t *testing.T) {
 func TestRunPersistFailure(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "no-such-dir", "masters.json")
 	a := newAPIFake(listOf("1", readySlice(mA)))
-	updates := run(t, Options{Seed: aps(mA), File: p, Client: a.client.DiscoveryV1(), Clock: newFakeClock(), Debounce: -1})
+	updates := run(t, Options{Seed: aps(mA), File: p, Client: a.client.DiscoveryV1().EndpointSlices(Namespace), Clock: newFakeClock(), Debounce: -1})
 	next(t, updates, EventStart, SourceFlags, mA)
 	next(t, updates, EventLearnt, SourceCluster, mA)
 	u := next(t, updates, EventPersistFailed, SourceCluster, mA)
@@ -319,7 +312,7 @@ func TestRunPersistFailure(t *testing.T) {
 func TestRunRewatchAndRelist(t *testing.T) {
 	clk := newFakeClock()
 	a := newAPIFake(listOf("1", readySlice(mA)))
-	updates := run(t, Options{Seed: aps(mA), Client: a.client.DiscoveryV1(), Clock: clk, RetryMin: time.Second})
+	updates := run(t, Options{Seed: aps(mA), Client: a.client.DiscoveryV1().EndpointSlices(Namespace), Clock: clk, RetryMin: time.Second})
 	next(t, updates, EventStart, SourceFlags, mA)
 	next(t, updates, EventLearnt, SourceCluster, mA)
 	w := a.watcher(t, 1)
