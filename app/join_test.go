@@ -77,9 +77,9 @@ func newFakeJoin(t *testing.T) *fakeJoin {
 		StatePath:         filepath.Join(dir, "state.json"),
 		KubeletKubeconfig: filepath.Join(dir, "kubelet.conf"),
 		CareQuiet:         5 * time.Millisecond,
-		OpenKernel: func(b locallb.Backend) (phases.Kernel, error) {
+		OpenKernel: func(b locallb.Backend) (phases.KernelHandles, error) {
 			f.backends = append(f.backends, b)
-			return phases.Kernel{Backend: b, Balancer: f.balancer, Routes: f.routes}, nil
+			return phases.KernelHandles{Backend: b, Balancer: f.balancer, Routes: f.routes}, nil
 		},
 		ClusterEndpoint: func(netip.AddrPort) (string, error) { return "https://apiserver.cluster.local:6443", nil },
 		ClusterNetworking: func(via string) (phases.Networking, error) {

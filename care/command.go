@@ -30,7 +30,7 @@ func NewCommand(version string, newBalancer BalancerFactory, out, errOut io.Writ
 // NewCommandWithRoutes is NewCommand with route mode's RouteOwner from
 // newRoutes.
 func NewCommandWithRoutes(version string, newBalancer BalancerFactory, newRoutes RoutesFactory, out, errOut io.Writer) *cobra.Command {
-	k := Kernel{Balancer: newBalancer, Routes: newRoutes}
+	k := KernelOpeners{Balancer: newBalancer, Routes: newRoutes}
 	return newCommand(version, out, errOut, os.Getenv, NewOptions(), func(ctx context.Context, cfg Config) error {
 		return k.Main(ctx, cfg, version, errOut)
 	})
@@ -93,9 +93,10 @@ public lvscare does.`,
 	return root
 }
 
-// Kernel opens what the daemon programs: the balancer and, in route mode,
-// the route owner (nil Routes: route mode fails with a clear error).
-type Kernel struct {
+// KernelOpeners are the factories of what the daemon programs, called once
+// the flags are valid: the balancer and, in route mode, the route owner
+// (nil Routes: route mode fails with a clear error).
+type KernelOpeners struct {
 	Balancer BalancerFactory
 	Routes   RoutesFactory
 }
@@ -111,11 +112,11 @@ var errNetAdminNotPermitted = errors.New("CAP_NET_ADMIN is not in the permitted 
 // Main runs the daemon described by cfg, logging to logOut, with the
 // route owner of NetlinkRoutes in route mode.
 func Main(ctx context.Context, cfg Config, version string, newBalancer BalancerFactory, logOut io.Writer) error {
-	return Kernel{Balancer: newBalancer, Routes: NetlinkRoutes}.Main(ctx, cfg, version, logOut)
+	return KernelOpeners{Balancer: newBalancer, Routes: NetlinkRoutes}.Main(ctx, cfg, version, logOut)
 }
 
 // Main runs the daemon described by cfg with k, logging to logOut.
-func (k Kernel) Main(ctx context.Context, cfg Config, version string, logOut io.Writer) error {
+func (k KernelOpeners) Main(ctx context.Context, cfg Config, version string, logOut io.Writer) error {
 	newBalancer := k.Balancer
 	log := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	// Before anything opens a netlink socket: the kernel checks the

@@ -71,7 +71,7 @@ func compatChildMain() (exitCode int, isChild bool) {
 	}
 	opts := NewOptions()
 	opts.HostsFile, opts.CAFile = c.HostsFile, c.CAFile
-	k := Kernel{Balancer: func(b locallb.Backend) (locallb.Balancer, error) {
+	k := KernelOpeners{Balancer: func(b locallb.Backend) (locallb.Balancer, error) {
 		lb, err := locallb.NewBalancer(b, locallb.BalancerOptions{})
 		if err != nil {
 			return nil, err

@@ -5,7 +5,6 @@
 package care
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/sealkube/kubeadm/internal/etchosts"
 	"github.com/sealkube/kubeadm/locallb"
 )
 
@@ -531,22 +531,16 @@ func (o *Options) validateMode(cfg *Config, fail func(string, ...any), note func
 	}
 }
 
-// lookupHosts returns the first address that name has in a hosts file.
+// lookupHosts returns the first address that name has in a hosts file, as
+// the resolver would (internal/etchosts reads it for kubeadm too).
 func lookupHosts(path, name string) (netip.Addr, bool) {
-	f, err := os.Open(path)
+	entries, err := etchosts.File{Path: path}.Lookup(name)
 	if err != nil {
 		return netip.Addr{}, false
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line, _, _ := strings.Cut(sc.Text(), "#")
-		fields := strings.Fields(line)
-		if len(fields) < 2 || !slices.Contains(fields[1:], name) {
-			continue
-		}
-		if a, err := netip.ParseAddr(fields[0]); err == nil && a.Zone() == "" {
-			return a.Unmap(), true
+	for _, e := range entries {
+		if e.Addr.Zone() == "" {
+			return e.Addr.Unmap(), true
 		}
 	}
 	return netip.Addr{}, false

@@ -125,7 +125,7 @@ func TestCommandRunOnceEndToEnd(t *testing.T) {
 	opts.CAFile = filepath.Join(t.TempDir(), "absent")
 	opts.HostsFile = filepath.Join(t.TempDir(), "absent")
 	env := map[string]string{"CARE_HEALTH_PATH": "/livez", "CARE_HEALTH_STATUS": "401", "CARE_METRICS_ADDRESS": ""}
-	k := Kernel{
+	k := KernelOpeners{
 		Balancer: func(locallb.Backend) (locallb.Balancer, error) { return lb, nil },
 		Routes:   func() (RouteOwner, error) { return routes, nil },
 	}
@@ -159,7 +159,7 @@ func TestCommandRunOnceEndToEnd(t *testing.T) {
 func TestCommandSchedulerNeedsABackendThatHasIt(t *testing.T) {
 	lb := newMemBalancer()
 	cfg := Config{Backend: locallb.BackendNFTables, Scheduler: "wrr", VIP: vip, RunOnce: true, Probe: ProbeConfig{Scheme: "http", Path: "/", Timeout: time.Second}}
-	k := Kernel{Balancer: func(locallb.Backend) (locallb.Balancer, error) { return lb, nil }}
+	k := KernelOpeners{Balancer: func(locallb.Backend) (locallb.Balancer, error) { return lb, nil }}
 	err := k.Main(context.Background(), cfg, "t", io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "--scheduler wrr") || !strings.Contains(err.Error(), "nftables") {
 		t.Fatalf("Main = %v, want an error naming the scheduler and the backend", err)

@@ -48,18 +48,18 @@ const (
 	// defaultHealthPath is the apiserver's readiness endpoint: it fails as
 	// soon as the apiserver gets SIGTERM, while the apiserver keeps serving
 	// for its --shutdown-delay-duration, so lvscare drains it first.
-	defaultHealthPath   = "/readyz"
+	defaultHealthPath   = care.DefaultHealthPath
 	defaultHealthScheme = "https"
 	// modulesDir is mounted for images that are not ours: the public lvscare
 	// runs as root and may load the IPVS modules itself.
 	modulesDir = "/lib/modules"
 	// pkiDir holds the cluster CA (ca.crt) the daemon verifies masters with.
 	pkiDir = "/etc/kubernetes/pki"
-
-	// daemonHealthPort is where our daemon serves /healthz
-	// (care.DefaultMetricsAddress); the public lvscare has no such endpoint.
-	daemonHealthPort = 10296
 )
+
+// daemonHealth is where our daemon serves care.HealthPath (the public
+// lvscare has no such endpoint).
+var daemonHealth = netip.MustParseAddrPort(care.DefaultMetricsAddress)
 
 // ImageFor returns the lvscare image for a cluster's imageRepository, the
 // way kubeadm derives its own images from it: DefaultImage when the
@@ -235,7 +235,7 @@ func (o Options) ours() bool {
 func DefaultLivenessProbe() *corev1.Probe {
 	return &corev1.Probe{
 		ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
-			Host: "127.0.0.1", Path: "/healthz", Port: intstr.FromInt32(daemonHealthPort), Scheme: corev1.URISchemeHTTP,
+			Host: daemonHealth.Addr().String(), Path: care.HealthPath, Port: intstr.FromInt32(int32(daemonHealth.Port())), Scheme: corev1.URISchemeHTTP,
 		}},
 		InitialDelaySeconds: 10,
 		PeriodSeconds:       10,
@@ -338,7 +338,7 @@ func (o Options) validateCare() error {
 	}
 	if isDefaultProbe(o.LivenessProbe) {
 		if cfg.MetricsAddress != care.DefaultMetricsAddress {
-			return fmt.Errorf("lvscare manifest: care.extraArgs --metrics-address %q: the pod's liveness probe checks http://%s/healthz; leave --metrics-address out", cfg.MetricsAddress, care.DefaultMetricsAddress)
+			return fmt.Errorf("lvscare manifest: care.extraArgs --metrics-address %q: the pod's liveness probe checks http://%s%s; leave --metrics-address out", cfg.MetricsAddress, care.DefaultMetricsAddress, care.HealthPath)
 		}
 	}
 	return nil

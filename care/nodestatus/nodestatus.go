@@ -19,8 +19,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 )
 
 // ConditionType is the Node condition the care daemon keeps.
@@ -119,7 +121,7 @@ func Condition(s Snapshot) corev1.NodeCondition {
 // caller to log and retry: the API may be unreachable exactly when the
 // condition matters most, and the next change or retry writes it again.
 type Reporter struct {
-	client kubernetes.Interface
+	client API
 	node   string
 	now    func() time.Time
 
@@ -130,8 +132,53 @@ type Reporter struct {
 	since metav1.Time
 }
 
+// API is what the Reporter asks of the apiserver.
+type API interface {
+	GetNode(ctx context.Context, name string) (*corev1.Node, error)
+	// PatchNodeStatus applies a strategic merge patch to the node's status.
+	PatchNodeStatus(ctx context.Context, name string, patch []byte) error
+	CreateEvent(ctx context.Context, ev *corev1.Event) error
+}
+
+// NewRESTAPI is the API over a REST client that knows only core/v1: the
+// daemon runs on every node, and client-go's typed clientset would link
+// every API group into it (about 10 MB more).
+func NewRESTAPI(cfg *rest.Config) (API, error) {
+	scheme := runtime.NewScheme()
+	if err := corev1.AddToScheme(scheme); err != nil {
+		return nil, fmt.Errorf("registering core/v1: %w", err)
+	}
+	c := rest.CopyConfig(cfg)
+	c.GroupVersion = &corev1.SchemeGroupVersion
+	c.APIPath = "/api"
+	c.NegotiatedSerializer = serializer.NewCodecFactory(scheme).WithoutConversion()
+	if c.UserAgent == "" {
+		c.UserAgent = rest.DefaultKubernetesUserAgent()
+	}
+	rc, err := rest.RESTClientFor(c)
+	if err != nil {
+		return nil, fmt.Errorf("making a client for %s: %w", cfg.Host, err)
+	}
+	return restAPI{rc}, nil
+}
+
+type restAPI struct{ c rest.Interface }
+
+func (r restAPI) GetNode(ctx context.Context, name string) (*corev1.Node, error) {
+	n := &corev1.Node{}
+	return n, r.c.Get().Resource("nodes").Name(name).Do(ctx).Into(n)
+}
+
+func (r restAPI) PatchNodeStatus(ctx context.Context, name string, patch []byte) error {
+	return r.c.Patch(types.StrategicMergePatchType).Resource("nodes").Name(name).SubResource("status").Body(patch).Do(ctx).Error()
+}
+
+func (r restAPI) CreateEvent(ctx context.Context, ev *corev1.Event) error {
+	return r.c.Post().Namespace(ev.Namespace).Resource("events").Body(ev).Do(ctx).Error()
+}
+
 // NewReporter reports on node through client. now may be nil (time.Now).
-func NewReporter(client kubernetes.Interface, node string, now func() time.Time) *Reporter {
+func NewReporter(client API, node string, now func() time.Time) *Reporter {
 	if now == nil {
 		now = time.Now
 	}
@@ -165,7 +212,7 @@ func (r *Reporter) Report(ctx context.Context, s Snapshot) error {
 	if err != nil {
 		return fmt.Errorf("encoding the %s condition: %w", ConditionType, err)
 	}
-	if _, err := r.client.CoreV1().Nodes().PatchStatus(ctx, r.node, patch); err != nil {
+	if err := r.client.PatchNodeStatus(ctx, r.node, patch); err != nil {
 		return fmt.Errorf("setting condition %s on node %q: %w", ConditionType, r.node, explain(err))
 	}
 	r.last, r.since = &c, since
@@ -173,7 +220,7 @@ func (r *Reporter) Report(ctx context.Context, s Snapshot) error {
 }
 
 func (r *Reporter) current(ctx context.Context) (*corev1.NodeCondition, error) {
-	n, err := r.client.CoreV1().Nodes().Get(ctx, r.node, metav1.GetOptions{})
+	n, err := r.client.GetNode(ctx, r.node)
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +254,7 @@ func (r *Reporter) Event(ctx context.Context, warning bool, reason, message stri
 		Count:          1,
 		Type:           typ,
 	}
-	if _, err := r.client.CoreV1().Events(eventNamespace).Create(ctx, ev, metav1.CreateOptions{}); err != nil {
+	if err := r.client.CreateEvent(ctx, ev); err != nil {
 		return fmt.Errorf("recording event %s on node %q: %w", reason, r.node, explain(err))
 	}
 	return nil

@@ -2,6 +2,11 @@ package nodestatus
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
 	"net/netip"
 	"strings"
 	"testing"
@@ -13,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/fake"
+	"k8s.io/client-go/rest"
 	k8stesting "k8s.io/client-go/testing"
 )
 
@@ -63,6 +69,23 @@ func TestCondition(t *testing.T) {
 	}
 }
 
+// clientsetAPI adapts client-go's fake clientset to API.
+type clientsetAPI struct{ c *fake.Clientset }
+
+func (a clientsetAPI) GetNode(ctx context.Context, name string) (*corev1.Node, error) {
+	return a.c.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+}
+
+func (a clientsetAPI) PatchNodeStatus(ctx context.Context, name string, patch []byte) error {
+	_, err := a.c.CoreV1().Nodes().PatchStatus(ctx, name, patch)
+	return err
+}
+
+func (a clientsetAPI) CreateEvent(ctx context.Context, ev *corev1.Event) error {
+	_, err := a.c.CoreV1().Events(ev.Namespace).Create(ctx, ev, metav1.CreateOptions{})
+	return err
+}
+
 func node(conds ...corev1.NodeCondition) *corev1.Node {
 	return &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "w"}, Status: corev1.NodeStatus{Conditions: conds}}
 }
@@ -100,7 +123,7 @@ func TestReporter(t *testing.T) {
 	ours := corev1.NodeCondition{Type: ConditionType, Status: corev1.ConditionTrue, Reason: ReasonAllHealthy, LastTransitionTime: earlier}
 	c := fake.NewClientset(node(ready, ours))
 	clock := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
-	r := NewReporter(c, "w", func() time.Time { return clock })
+	r := NewReporter(clientsetAPI{c}, "w", func() time.Time { return clock })
 
 	healthy := Snapshot{VIP: vip, Source: "cluster", Servers: []Server{{m0, "active", true, false}, {m1, "active", true, false}}}
 	if err := r.Report(ctx, healthy); err != nil {
@@ -151,7 +174,7 @@ func TestReporterErrorsSayWhatToDo(t *testing.T) {
 	c.PrependReactor("patch", "nodes", func(k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "nodes"}, "w", nil)
 	})
-	r := NewReporter(c, "w", nil)
+	r := NewReporter(clientsetAPI{c}, "w", nil)
 	err := r.Report(context.Background(), Snapshot{VIP: vip, Servers: []Server{{m0, "active", true, false}}})
 	if err == nil || !strings.Contains(err.Error(), `node "w"`) || !strings.Contains(err.Error(), "kubelet.conf") {
 		t.Fatalf("forbidden patch: %v, want the node and the credentials named", err)
@@ -168,7 +191,7 @@ func TestReporterErrorsSayWhatToDo(t *testing.T) {
 
 func TestEvent(t *testing.T) {
 	c := fake.NewClientset(node())
-	r := NewReporter(c, "w", nil)
+	r := NewReporter(clientsetAPI{c}, "w", nil)
 	if err := r.Event(context.Background(), true, EventMasterDrained, "master 10.103.97.201:6443 drained"); err != nil {
 		t.Fatal(err)
 	}
@@ -182,5 +205,45 @@ func TestEvent(t *testing.T) {
 	e := evs.Items[0]
 	if e.InvolvedObject.Kind != "Node" || e.InvolvedObject.Name != "w" || e.Type != corev1.EventTypeWarning || e.Reason != EventMasterDrained || e.Source.Component != "lvscare" {
 		t.Errorf("event %+v", e)
+	}
+}
+
+// TestRESTAPIOnTheWire: the requests the daemon's own client sends are the
+// ones the Node authorizer allows a node: its Node's status, Events.
+func TestRESTAPIOnTheWire(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Method+" "+r.URL.Path+" "+r.Header.Get("Content-Type"))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.Method == http.MethodGet:
+			fmt.Fprint(w, `{"kind":"Node","apiVersion":"v1","metadata":{"name":"w"}}`)
+		default:
+			fmt.Fprint(w, `{}`)
+		}
+	}))
+	defer srv.Close()
+	api, err := NewRESTAPI(&rest.Config{Host: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewReporter(api, "w", nil)
+	ctx := context.Background()
+	if err := r.Report(ctx, Snapshot{VIP: vip, Servers: []Server{{m0, "active", true, false}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Event(ctx, false, EventMasterAdded, "added"); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"GET /api/v1/nodes/w ",
+		"PATCH /api/v1/nodes/w/status application/strategic-merge-patch+json",
+		"POST /api/v1/namespaces/default/events application/json",
+	}
+	if !slices.Equal(seen, want) {
+		t.Errorf("requests\n%q\nwant\n%q", seen, want)
 	}
 }

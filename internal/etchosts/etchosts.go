@@ -152,6 +152,22 @@ func mapsName(line []byte, name string) bool {
 	return false
 }
 
+// Ours returns our lines (every line carrying the marker), without their
+// line terminators: what Remove would remove.
+func (f File) Ours() ([]string, error) {
+	data, _, err := f.read()
+	if err != nil {
+		return nil, err
+	}
+	var ours []string
+	for _, l := range lines(data) {
+		if f.isOurs(l) {
+			ours = append(ours, strings.TrimRight(string(l), "\r\n"))
+		}
+	}
+	return ours, nil
+}
+
 // Remove deletes our lines (every line carrying the marker). It returns the
 // lines it removed; a file without them is left untouched.
 func (f File) Remove() (removed []string, err error) {

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -127,5 +128,29 @@ func TestLookup(t *testing.T) {
 	want := []Entry{{Addr: netip.MustParseAddr("10.0.0.2"), Name: "X", Line: 2}, {Addr: netip.MustParseAddr("10.0.0.3"), Name: "X", Line: 4, Ours: true}}
 	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
 		t.Errorf("Lookup = %+v, want %+v", got, want)
+	}
+}
+
+func TestOursListsWhatRemoveRemoves(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hosts")
+	data := "127.0.0.1 localhost\n10.103.97.2 apiserver.cluster.local # sealkube-kubeadm\r\n10.0.0.1 other # not ours\n"
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := File{Path: path, Marker: "sealkube-kubeadm"}
+	ours, err := f.Ours()
+	if err != nil {
+		t.Fatal(err)
+	}
+	removed, err := f.Remove()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"10.103.97.2 apiserver.cluster.local # sealkube-kubeadm"}
+	if !slices.Equal(ours, want) || !slices.Equal(removed, want) {
+		t.Fatalf("Ours %q, Remove %q, want both %q", ours, removed, want)
+	}
+	if ours, err := (File{Path: filepath.Join(t.TempDir(), "missing"), Marker: "m"}).Ours(); err != nil || ours != nil {
+		t.Fatalf("missing file: %q, %v", ours, err)
 	}
 }

@@ -152,7 +152,7 @@ type careRemoval struct {
 	// rules are removed only once it stopped.
 	wait     bool
 	manifest string
-	kernel   Kernel
+	kernel   KernelHandles
 	vip      netip.AddrPort
 	// remove removes the rules and their record and says what it did.
 	remove func() ([]string, error)

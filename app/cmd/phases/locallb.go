@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"net/netip"
 	"net/url"
 	"os"
@@ -23,6 +22,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
 
+	"github.com/sealkube/kubeadm/care"
 	"github.com/sealkube/kubeadm/internal/atomicfile"
 	"github.com/sealkube/kubeadm/internal/etchosts"
 	"github.com/sealkube/kubeadm/internal/subnets"
@@ -71,9 +71,9 @@ type LocalLBConfig struct {
 	DryRun      bool
 }
 
-// Kernel is the node's load-balancing kernel state: the balancer (IPVS or
-// nftables) and routes.
-type Kernel struct {
+// KernelHandles are the opened handles on the node's load-balancing kernel
+// state: the balancer (IPVS or nftables) and the routes (OpenKernel).
+type KernelHandles struct {
 	Backend  locallb.Backend
 	Balancer locallb.Balancer
 	Routes   locallb.RouteManager
@@ -99,7 +99,7 @@ type Node struct {
 	// cluster endpoint, so a re-run needs no discovery (and no valid token).
 	KubeletKubeconfig string
 	// OpenKernel opens the backend's balancer and the route table.
-	OpenKernel func(locallb.Backend) (Kernel, error)
+	OpenKernel func(locallb.Backend) (KernelHandles, error)
 	// ClusterEndpoint returns the server URL published in the cluster-info
 	// ConfigMap, discovered (and verified) through vip.
 	ClusterEndpoint func(vip netip.AddrPort) (string, error)
@@ -151,8 +151,8 @@ type Node struct {
 
 const (
 	// CareHealthAddress is where our care daemon serves /healthz on the
-	// node (care.DefaultMetricsAddress; the pod uses the host network).
-	CareHealthAddress = "127.0.0.1:10296"
+	// node (the pod uses the host network).
+	CareHealthAddress = care.DefaultMetricsAddress
 	// DefaultCareStopTimeout covers the kubelet noticing the removed
 	// manifest (inotify; a 20 s periodic rescan otherwise) and the pod's
 	// 30 s default termination grace period.
@@ -168,15 +168,25 @@ const (
 	DefaultCareStartTimeout = 60 * time.Second
 )
 
-// CareHealthAnswers reports whether something accepts connections on
-// CareHealthAddress: our care daemon, while it runs.
-func CareHealthAnswers() bool {
-	c, err := net.DialTimeout("tcp", CareHealthAddress, 300*time.Millisecond)
+// CareHealthAnswers reports whether a care daemon answers on
+// CareHealthAddress. Any local user can listen on that loopback port: a
+// listener that does not answer as a care daemon does (care.AskDaemon:
+// its header names the virtual server) is not taken for one, so an undo
+// or reset does not wait a minute for it to go away.
+func CareHealthAnswers() bool { return careDaemonAnswers(CareHealthAddress) }
+
+func careDaemonAnswers(addr string) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	a, err := care.AskDaemon(ctx, addr)
 	if err != nil {
+		klog.V(1).Infof("[locallb] %v: not taken for a care daemon", err)
 		return false
 	}
-	c.Close()
-	return true
+	if a.Listening && !a.IsDaemon() {
+		klog.V(1).Infof("[locallb] %s is held by something that is not a care daemon (%s)", addr, a.Detail)
+	}
+	return a.IsDaemon()
 }
 
 // ImageRuntime is what the phase asks of the node's container runtime
@@ -226,17 +236,17 @@ func modulesLoadContent(b locallb.Backend) []byte {
 // kernel lacks this one. It runs on the host as root, so the kernel modules
 // load with the host's modprobe when it has one (compressed modules on
 // kernels older than 5.17 need it).
-func OpenKernel(backend locallb.Backend) (Kernel, error) {
+func OpenKernel(backend locallb.Backend) (KernelHandles, error) {
 	b, err := locallb.NewBalancer(backend, locallb.BalancerOptions{Modules: locallb.HostKernelModules()})
 	if err != nil {
-		return Kernel{}, err
+		return KernelHandles{}, err
 	}
-	return Kernel{Backend: backend, Balancer: b, Routes: locallb.NewRoutes(nil), Close: b.Close}, nil
+	return KernelHandles{Backend: backend, Balancer: b, Routes: locallb.NewRoutes(nil), Close: b.Close}, nil
 }
 
 func (n Node) hosts() etchosts.File { return etchosts.File{Path: n.HostsPath, Marker: HostsMarker} }
 
-func (n Node) installer(k Kernel) locallb.Installer {
+func (n Node) installer(k KernelHandles) locallb.Installer {
 	return locallb.Installer{Balancer: k.Balancer, Backend: k.Backend, Routes: k.Routes, StatePath: n.StatePath}
 }
 
@@ -258,7 +268,7 @@ func (n Node) printf(format string, args ...any) {
 // gone before the rules are removed.
 type Changes struct {
 	node   Node
-	kernel Kernel
+	kernel KernelHandles
 	vip    netip.AddrPort
 
 	lb *locallb.Installed // what this run did to the kernel and the record

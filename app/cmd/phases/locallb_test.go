@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -49,10 +52,10 @@ func newTestNode(t *testing.T) *testNode {
 		ModulesLoadPath:   filepath.Join(dir, "etc/modules-load.d/kubeadm-locallb.conf"),
 		KubeletKubeconfig: filepath.Join(dir, "etc/kubernetes/kubelet.conf"),
 		CareQuiet:         5 * time.Millisecond,
-		OpenKernel: func(b locallb.Backend) (Kernel, error) {
+		OpenKernel: func(b locallb.Backend) (KernelHandles, error) {
 			tn.opened++
 			tn.backends = append(tn.backends, b)
-			return Kernel{Backend: b, Balancer: tn.balancer, Routes: tn.routes, Close: func() { tn.closed++ }}, nil
+			return KernelHandles{Backend: b, Balancer: tn.balancer, Routes: tn.routes, Close: func() { tn.closed++ }}, nil
 		},
 		ClusterEndpoint: func(vip netip.AddrPort) (string, error) {
 			tn.discover = append(tn.discover, vip)
@@ -541,9 +544,32 @@ func TestUndoKeepsRulesRecordedWhileTheCareDaemonRuns(t *testing.T) {
 	}
 }
 
-func TestCareHealthAddressIsTheDaemonDefault(t *testing.T) {
-	if CareHealthAddress != care.DefaultMetricsAddress {
-		t.Fatalf("CareHealthAddress %s, but the care daemon serves /healthz on %s", CareHealthAddress, care.DefaultMetricsAddress)
+// TestCareDaemonAnswers: only a care daemon's answer counts as the daemon
+// running; another listener on the port (any local user can bind it
+// first) does not make an undo or reset wait for it.
+func TestCareDaemonAnswers(t *testing.T) {
+	daemon := httptest.NewServer(care.Handler(nil, netip.MustParseAddrPort("10.103.97.2:6443"), func(time.Time) error { return nil }))
+	defer daemon.Close()
+	stuck := httptest.NewServer(care.Handler(nil, netip.MustParseAddrPort("10.103.97.2:6443"), func(time.Time) error { return errors.New("stuck") }))
+	defer stuck.Close()
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") }))
+	defer other.Close()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closedAddr := closed.Listener.Addr().String()
+	closed.Close()
+	for _, tc := range []struct {
+		name string
+		addr string
+		want bool
+	}{
+		{"our daemon", daemon.Listener.Addr().String(), true},
+		{"our daemon, its loop stuck (503)", stuck.Listener.Addr().String(), true},
+		{"another HTTP server", other.Listener.Addr().String(), false},
+		{"nothing listens", closedAddr, false},
+	} {
+		if got := careDaemonAnswers(tc.addr); got != tc.want {
+			t.Errorf("%s: careDaemonAnswers = %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"k8s.io/klog/v2"
 
@@ -79,14 +78,12 @@ func ResetLocalLB(node Node, dryRun bool) error {
 
 	h := node.hosts()
 	if dryRun {
-		data, err := os.ReadFile(node.HostsPath)
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		ours, err := h.Ours()
+		if err != nil {
 			errs = append(errs, err)
 		}
-		for _, l := range strings.Split(string(data), "\n") {
-			if strings.HasSuffix(strings.TrimRight(l, "\r \t"), "# "+HostsMarker) {
-				node.printf("Would remove the %s line %q", node.HostsPath, strings.TrimRight(l, "\r"))
-			}
+		for _, l := range ours {
+			node.printf("Would remove the %s line %q", node.HostsPath, l)
 		}
 	} else if removed, err := h.Remove(); err != nil {
 		errs = append(errs, err)
