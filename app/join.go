@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -517,25 +516,31 @@ func isOurPhase(name string) bool { return name == phases.LocalLBName }
 // our flags is given, --skip-phases names the phase, it is a control-plane
 // join (checked against the cluster's subnets, issue 17), or the --config
 // file holds our document, names the phase in skipPhases or joins a control
-// plane. Otherwise join is left to upstream alone.
+// plane. Otherwise join is left to upstream alone; so is a --config file
+// that cannot be read or that upstream refuses (upstreamRefuses) when none
+// of our flags is given, since upstream's join then fails on it before
+// any phase, ours included, would run: the user reads upstream's error.
 func involvesLocalLB(fs *pflag.FlagSet) bool {
-	for _, name := range []string{flagMaster, flagLvscareImage, flagSkipEtcHosts, flagBackend, flagAdoptSealos, flagControlPlane} {
+	for _, name := range []string{flagMaster, flagLvscareImage, flagSkipEtcHosts, flagBackend, flagAdoptSealos} {
 		if flagChanged(fs, name) {
 			return true
 		}
 	}
-	if slices.ContainsFunc(flagSlice(fs, flagSkipPhases), isOurPhase) {
+	path := flagString(fs, flagConfig)
+	var data []byte
+	if path != "" {
+		var err error
+		if data, err = os.ReadFile(path); err != nil {
+			return false // upstream reports it, in its words
+		}
+		if upstreamRefuses(data, "JoinConfiguration") {
+			return false
+		}
+	}
+	if flagChanged(fs, flagControlPlane) || slices.ContainsFunc(flagSlice(fs, flagSkipPhases), isOurPhase) {
 		return true
 	}
-	path := flagString(fs, flagConfig)
-	if path == "" {
-		return false
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return false // upstream reports it, in its words
-	}
-	return configInvolvesLocalLB(path, data)
+	return path != "" && configInvolvesLocalLB(path, data)
 }
 
 // configInvolvesLocalLB: a file that mentions our API group or kind is
@@ -544,7 +549,7 @@ func involvesLocalLB(fs *pflag.FlagSet) bool {
 // phase or joins a control plane. Files upstream would reject go to
 // upstream untouched.
 func configInvolvesLocalLB(path string, data []byte) bool {
-	if bytes.Contains(data, []byte(locallbconfig.Group)) || bytes.Contains(data, []byte(locallbconfig.Kind)) {
+	if locallbconfig.Mentions(data) {
 		return true
 	}
 	file, err := locallbconfig.Parse(path, data)
