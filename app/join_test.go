@@ -498,8 +498,8 @@ func TestJoinCRISocket(t *testing.T) {
 }
 
 // TestClusterImageRepository reads imageRepository from the kubeadm-config
-// ConfigMap the way the phase does on a joined node (kubelet.conf), against
-// a fake apiserver.
+// ConfigMap the way the phase does on a joined node (kubelet.conf) when no
+// address check read it first, against a fake apiserver.
 func TestClusterImageRepository(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -535,8 +535,8 @@ func TestClusterImageRepository(t *testing.T) {
 			if err := os.WriteFile(kubeconfig, []byte(kc), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			d := &clusterAccess{}
-			got, err := d.imageRepository(netip.MustParseAddrPort(seedVIP), kubeconfig)
+			c := &clusterInfo{joinEndpoint: seedVIP, kubeletConf: kubeconfig}
+			got, err := c.imageRepository(netip.MustParseAddrPort(seedVIP))
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tc.wantErr)
