@@ -137,6 +137,12 @@ func extendJoin(root *cobra.Command, host Host) error {
 		if err != nil {
 			return err
 		}
+		if inv.upstreamRefuses {
+			// Our document is fine, the rest is not: upstream says so
+			// before our phase changes the node for a join that cannot
+			// happen.
+			return upstream(cmd, args)
+		}
 		var changes *phases.Changes
 		if inv.skip {
 			klog.V(1).Infof("[locallb] skipped (skip-phases)")
@@ -216,6 +222,10 @@ type joinInvocation struct {
 	// advertise is a control-plane join's advertise address as given
 	// ("" auto-detects) and where it was given.
 	advertise, advertiseWhere string
+	// upstreamRefuses: the --config file upstream gets (without our
+	// document) is one it refuses (upstreamRefuses), so its join fails
+	// before any phase would run.
+	upstreamRefuses bool
 }
 
 func (inv *joinInvocation) cleanup() {
@@ -450,6 +460,13 @@ func prepareJoin(cmd *cobra.Command, args []string, lb joinFlags, host Host) (*j
 		if err := inv.useFilteredCopy(fs.Lookup(flagConfig), req.configPath, res.filteredConfig, host); err != nil {
 			return inv, err
 		}
+	}
+	if req.configPath != "" {
+		upstreamFile := req.configData
+		if res.filteredConfig != nil {
+			upstreamFile = res.filteredConfig
+		}
+		inv.upstreamRefuses = upstreamRefuses(upstreamFile, "JoinConfiguration")
 	}
 	if inv.skip {
 		return inv, nil

@@ -63,9 +63,11 @@ func Split(data []byte) ([]Doc, error) {
 	}
 }
 
-// Join is the file of the documents raws, separated by "---".
+// Join is the file of the documents raws, separated by "---"; never nil,
+// so a file with no documents left is still a file (callers tell "no
+// copy" by nil).
 func Join(raws ...[]byte) []byte {
-	var b bytes.Buffer
+	b := bytes.NewBuffer([]byte{})
 	for i, raw := range raws {
 		if i > 0 {
 			b.WriteString("---\n")

@@ -51,6 +51,12 @@ func TestSplitJoin(t *testing.T) {
 	}
 }
 
+func TestJoinNothingIsAnEmptyFile(t *testing.T) {
+	if b := Join(); b == nil || len(b) != 0 {
+		t.Errorf("Join() = %#v, want an empty, non-nil file", b)
+	}
+}
+
 // TestSplitDocError: the error carries the bad document, so a caller can
 // tell whose it is and name it.
 func TestSplitDocError(t *testing.T) {
