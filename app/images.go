@@ -19,6 +19,7 @@ import (
 	"k8s.io/kubernetes/cmd/kubeadm/app/features"
 	"k8s.io/kubernetes/cmd/kubeadm/app/images"
 	configutil "k8s.io/kubernetes/cmd/kubeadm/app/util/config"
+	kubeadmerrors "k8s.io/kubernetes/cmd/kubeadm/app/util/errors"
 	"k8s.io/kubernetes/cmd/kubeadm/app/util/output"
 	utilruntime "k8s.io/kubernetes/cmd/kubeadm/app/util/runtime"
 
@@ -57,7 +58,8 @@ func (f *imagesFlags) images(forPull bool) (controlPlane []string, lvscare strin
 	cfg, err := configutil.LoadOrDefaultInitConfiguration(f.cfgPath, initCfg, &f.clusterCfg, opts)
 	if err != nil {
 		if !forPull {
-			err = fmt.Errorf("could not convert cfg to an internal cfg: %w", err)
+			// upstream's wrapping (NewImagesList), stack trace included
+			err = kubeadmerrors.Wrap(err, "could not convert cfg to an internal cfg")
 		}
 		return nil, "", "", err
 	}

@@ -145,8 +145,12 @@ func amendInit(cmd *cobra.Command, host Host) (initPlan, func(), error) {
 	var plan initPlan
 	if cfgPath := flagString(fs, flagConfig); cfgPath != "" {
 		data, err := os.ReadFile(cfgPath)
-		if err != nil {
-			return plan, inv.cleanup, fmt.Errorf("reading the config file %s: %w", cfgPath, err)
+		if err != nil || upstreamRefuses(data, "InitConfiguration", "ClusterConfiguration") {
+			// Upstream fails on the file before init does anything:
+			// leave it as it is, so the user reads upstream's error (an
+			// added ClusterConfiguration would change it, or make an
+			// empty file acceptable).
+			return plan, inv.cleanup, nil
 		}
 		file, err := locallbconfig.Parse(configShownPath(fs.Lookup(flagConfig)), data)
 		if err != nil {

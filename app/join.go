@@ -1,11 +1,8 @@
 package app
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"maps"
 	"net/netip"
 	"os"
@@ -15,13 +12,10 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	clientset "k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"k8s.io/klog/v2"
 	kubeadmapi "k8s.io/kubernetes/cmd/kubeadm/app/apis/kubeadm"
@@ -30,7 +24,6 @@ import (
 	"k8s.io/kubernetes/cmd/kubeadm/app/discovery"
 	configutil "k8s.io/kubernetes/cmd/kubeadm/app/util/config"
 	kubeconfigutil "k8s.io/kubernetes/cmd/kubeadm/app/util/kubeconfig"
-	"k8s.io/kubernetes/cmd/kubeadm/app/util/output"
 	utilruntime "k8s.io/kubernetes/cmd/kubeadm/app/util/runtime"
 
 	"github.com/sealkube/kubeadm/app/cmd/phases"
@@ -68,11 +61,10 @@ const (
 var joinPhaseFlags = []string{flagMaster, flagLvscareImage, flagSkipEtcHosts, flagBackend, flagAdoptSealos, flagConfig, flagControlPlane, flagDryRun,
 	flagToken, flagDiscToken, flagDiscCAHash, flagDiscSkipCA, flagDiscFile, flagTLSBootstrap, flagCRISocket}
 
-// Host is where our command extensions act. Tests replace paths and the
-// kernel; the zero ClusterEndpoint means the real cluster: token/file
-// discovery through the VIP with upstream's discovery package, and then
-// also (when nil) ImageRepository from the cluster's kubeadm-config and
-// ContainerRuntime on the join's CRI socket.
+// Host is where our command extensions act. Tests replace paths, the
+// kernel and the cluster hooks; every cluster hook left nil is the real
+// cluster, answered by one clusterInfo per join (see attach: a host that
+// sets ClusterEndpoint gets no real imageRepository or CRI hook either).
 type Host struct {
 	Node phases.Node
 	// TempDir holds filtered copies of --config files; "" is os.TempDir().
@@ -144,6 +136,12 @@ func extendJoin(root *cobra.Command, host Host) error {
 		defer inv.cleanup()
 		if err != nil {
 			return err
+		}
+		if inv.upstreamRefuses {
+			// Our document is fine, the rest is not: upstream says so
+			// before our phase changes the node for a join that cannot
+			// happen.
+			return upstream(cmd, args)
 		}
 		var changes *phases.Changes
 		if inv.skip {
@@ -224,6 +222,10 @@ type joinInvocation struct {
 	// advertise is a control-plane join's advertise address as given
 	// ("" auto-detects) and where it was given.
 	advertise, advertiseWhere string
+	// upstreamRefuses: the --config file upstream gets (without our
+	// document) is one it refuses (upstreamRefuses), so its join fails
+	// before any phase would run.
+	upstreamRefuses bool
 }
 
 func (inv *joinInvocation) cleanup() {
@@ -459,45 +461,25 @@ func prepareJoin(cmd *cobra.Command, args []string, lb joinFlags, host Host) (*j
 			return inv, err
 		}
 	}
+	if req.configPath != "" {
+		upstreamFile := req.configData
+		if res.filteredConfig != nil {
+			upstreamFile = res.filteredConfig
+		}
+		inv.upstreamRefuses = upstreamRefuses(upstreamFile, "JoinConfiguration")
+	}
 	if inv.skip {
 		return inv, nil
 	}
-	// One read of kubeadm-config serves both the address check (through a
-	// master, before anything changes) and the lvscare image; the image
-	// reads it through the VIP only when the check did not.
-	var read *phases.Networking
-	noCredentials := false
-	if inv.node.ClusterNetworking == nil {
-		inner := clusterNetworking(fs, flagString(fs, flagConfig), inv.cfg.VIP, inv.node.KubeletKubeconfig, host.TempDir)
-		inv.node.ClusterNetworking = func(via string) (phases.Networking, error) {
-			n, err := inner(via)
-			if err == nil {
-				read = &n
-			}
-			noCredentials = errors.Is(err, phases.ErrNoClusterCredentials)
-			return n, err
-		}
+	cluster := &clusterInfo{
+		fs:           fs,
+		cfgPath:      flagString(fs, flagConfig), // the filtered copy, when there is one
+		joinEndpoint: inv.cfg.VIP,
+		kubeletConf:  inv.node.KubeletKubeconfig,
+		tempDir:      host.TempDir,
+		criSocket:    inv.criSocket,
 	}
-	if inv.node.ClusterEndpoint == nil {
-		d := &clusterAccess{fs: fs, cfgPath: flagString(fs, flagConfig)} // the filtered copy, when there is one
-		inv.node.ClusterEndpoint = d.clusterEndpoint
-		if inv.node.ImageRepository == nil {
-			kubeletConf := inv.node.KubeletKubeconfig
-			inv.node.ImageRepository = func(vip netip.AddrPort) (string, error) {
-				switch {
-				case read != nil:
-					return read.ImageRepository, nil
-				case noCredentials: // discovery through the VIP would fail the same way
-					return "", phases.ErrNoClusterCredentials
-				}
-				return d.imageRepository(vip, kubeletConf)
-			}
-		}
-		if inv.node.ContainerRuntime == nil {
-			socket := inv.criSocket
-			inv.node.ContainerRuntime = func() (phases.ImageRuntime, error) { return connectCRI(socket) }
-		}
-	}
+	cluster.attach(&inv.node)
 	if inv.cfg.ControlPlane {
 		if a, ok := resolveAdvertise(inv.advertise); ok {
 			what := "this node's advertise address, " + inv.advertiseWhere
@@ -517,25 +499,31 @@ func isOurPhase(name string) bool { return name == phases.LocalLBName }
 // our flags is given, --skip-phases names the phase, it is a control-plane
 // join (checked against the cluster's subnets, issue 17), or the --config
 // file holds our document, names the phase in skipPhases or joins a control
-// plane. Otherwise join is left to upstream alone.
+// plane. Otherwise join is left to upstream alone; so is a --config file
+// that cannot be read or that upstream refuses (upstreamRefuses) when none
+// of our flags is given, since upstream's join then fails on it before
+// any phase, ours included, would run: the user reads upstream's error.
 func involvesLocalLB(fs *pflag.FlagSet) bool {
-	for _, name := range []string{flagMaster, flagLvscareImage, flagSkipEtcHosts, flagBackend, flagAdoptSealos, flagControlPlane} {
+	for _, name := range []string{flagMaster, flagLvscareImage, flagSkipEtcHosts, flagBackend, flagAdoptSealos} {
 		if flagChanged(fs, name) {
 			return true
 		}
 	}
-	if slices.ContainsFunc(flagSlice(fs, flagSkipPhases), isOurPhase) {
+	path := flagString(fs, flagConfig)
+	var data []byte
+	if path != "" {
+		var err error
+		if data, err = os.ReadFile(path); err != nil {
+			return false // upstream reports it, in its words
+		}
+		if upstreamRefuses(data, "JoinConfiguration") {
+			return false
+		}
+	}
+	if flagChanged(fs, flagControlPlane) || slices.ContainsFunc(flagSlice(fs, flagSkipPhases), isOurPhase) {
 		return true
 	}
-	path := flagString(fs, flagConfig)
-	if path == "" {
-		return false
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return false // upstream reports it, in its words
-	}
-	return configInvolvesLocalLB(path, data)
+	return path != "" && configInvolvesLocalLB(path, data)
 }
 
 // configInvolvesLocalLB: a file that mentions our API group or kind is
@@ -544,7 +532,7 @@ func involvesLocalLB(fs *pflag.FlagSet) bool {
 // phase or joins a control plane. Files upstream would reject go to
 // upstream untouched.
 func configInvolvesLocalLB(path string, data []byte) bool {
-	if bytes.Contains(data, []byte(locallbconfig.Group)) || bytes.Contains(data, []byte(locallbconfig.Kind)) {
+	if locallbconfig.Mentions(data) {
 		return true
 	}
 	file, err := locallbconfig.Parse(path, data)
@@ -637,31 +625,71 @@ func removeOnSignal(dir string) (stop func()) {
 	}
 }
 
-// clusterRequestTimeout bounds each request for the cluster configuration.
-const clusterRequestTimeout = 10 * time.Second
-
-// clusterAccess reaches the cluster through the VIP for one run of the
-// phase; discovery runs at most once.
-type clusterAccess struct {
-	fs      *pflag.FlagSet
+// clusterInfo is everything one run of the phase learns from the cluster
+// and the node's container runtime, built once (prepareJoin) and handed to
+// the phase as its Node hooks (attach):
+//   - networking reads the kubeadm-config ConfigMap (the subnets and the
+//     imageRepository) through a master or the join endpoint
+//     (joinaddresses.go); the address check's read, before anything
+//     changes, also serves the lvscare image, so the cluster is asked once;
+//   - endpoint is the server cluster-info publishes, from upstream's
+//     discovery through the VIP, run at most once;
+//   - containerRuntime connects to the CRI on the join's socket.
+type clusterInfo struct {
+	fs *pflag.FlagSet
+	// cfgPath is the --config file as upstream reads it: our filtered
+	// copy, when there is one.
 	cfgPath string
+	// joinEndpoint is the join's endpoint (the VIP): discovery's target
+	// when a read does not go through a master.
+	joinEndpoint string
+	// kubeletConf is the joined node's kubeconfig; when it exists, reads
+	// use its credentials instead of discovery's.
+	kubeletConf string
+	// tempDir holds a discovery file aimed at a master; "" is os.TempDir().
+	tempDir string
+	// criSocket is --cri-socket or nodeRegistration.criSocket; "" detects.
+	criSocket string
+
+	// read is the last read of kubeadm-config that succeeded.
+	read *phases.Networking
 
 	once sync.Once
 	kc   *clientcmdapi.Config
 	err  error
 }
 
-// discover runs upstream's discovery through vip once and returns its
-// kubeconfig (the bootstrap token's credentials, or the discovery file's).
-func (d *clusterAccess) discover(vip netip.AddrPort) (*clientcmdapi.Config, error) {
-	d.once.Do(func() { d.kc, d.err = discover(d.fs, d.cfgPath, vip) })
-	return d.kc, d.err
+// attach gives node every cluster hook its host left unset. A host that
+// brings its own ClusterEndpoint stands for a test's fake cluster: it gets
+// no imageRepository or container-runtime hook of ours either, so a fake
+// join never reaches a real apiserver or CRI.
+func (c *clusterInfo) attach(node *phases.Node) {
+	if node.ClusterNetworking == nil {
+		node.ClusterNetworking = c.networking
+	}
+	if node.ClusterEndpoint != nil {
+		return
+	}
+	node.ClusterEndpoint = c.endpoint
+	if node.ImageRepository == nil {
+		node.ImageRepository = c.imageRepository
+	}
+	if node.ContainerRuntime == nil {
+		node.ContainerRuntime = c.containerRuntime
+	}
 }
 
-// clusterEndpoint is the server that cluster-info publishes: the endpoint
-// the kubelet will use.
-func (d *clusterAccess) clusterEndpoint(vip netip.AddrPort) (string, error) {
-	kc, err := d.discover(vip)
+// discover runs upstream's discovery through vip once and returns its
+// kubeconfig (the bootstrap token's credentials, or the discovery file's).
+func (c *clusterInfo) discover(vip netip.AddrPort) (*clientcmdapi.Config, error) {
+	c.once.Do(func() { c.kc, c.err = discover(c.fs, c.cfgPath, vip) })
+	return c.kc, c.err
+}
+
+// endpoint is the server that cluster-info publishes: the endpoint the
+// kubelet will use.
+func (c *clusterInfo) endpoint(vip netip.AddrPort) (string, error) {
+	kc, err := c.discover(vip)
 	if err != nil {
 		return "", err
 	}
@@ -672,44 +700,23 @@ func (d *clusterAccess) clusterEndpoint(vip netip.AddrPort) (string, error) {
 	return cluster.Server, nil
 }
 
-// imageRepository reads the ClusterConfiguration from the kubeadm-config
-// ConfigMap with upstream's FetchInitConfigurationFromCluster, as the join
-// itself does later: with the kubelet's credentials when the node has
-// joined, else with discovery's (kubeadm's RBAC lets both bootstrap tokens
-// and nodes read kubeadm-config).
-func (d *clusterAccess) imageRepository(vip netip.AddrPort, kubeletConf string) (string, error) {
-	var kc *clientcmdapi.Config
-	_, err := os.Stat(kubeletConf)
-	switch {
-	case kubeletConf != "" && err == nil:
-		if kc, err = clientcmd.LoadFromFile(kubeletConf); err != nil {
-			return "", err
-		}
-	case kubeletConf == "" || errors.Is(err, fs.ErrNotExist):
-		if kc, err = d.discover(vip); err != nil {
-			return "", err
-		}
-	default:
-		return "", err
+// imageRepository is the cluster's imageRepository from the address
+// check's read of kubeadm-config. The phase asks only after that check
+// has read it (or has said there are no credentials to read it with, which
+// a read now says again without trying discovery); should the check not
+// have run, kubeadm-config is read now, through the join endpoint (the VIP).
+func (c *clusterInfo) imageRepository(netip.AddrPort) (string, error) {
+	if c.read != nil {
+		return c.read.ImageRepository, nil
 	}
-	// Like kubeconfigutil.ToClientSet, with a timeout: a master that
-	// accepts connections but never answers must not stall the join.
-	restCfg, err := clientcmd.NewDefaultClientConfig(*kc, &clientcmd.ConfigOverrides{}).ClientConfig()
-	if err != nil {
-		return "", err
-	}
-	restCfg.Timeout = clusterRequestTimeout
-	client, err := clientset.NewForConfig(restCfg)
-	if err != nil {
-		return "", err
-	}
-	// A silent printer: upstream's "Reading configuration" lines would
-	// go to stdout under our prefix and repeat what the join prints later.
-	cfg, err := configutil.FetchInitConfigurationFromCluster(client, &output.ResourcePrinterWrapper{}, phases.LocalLBName, false, false, false, true)
-	if err != nil {
-		return "", err
-	}
-	return cfg.ImageRepository, nil
+	n, err := c.networking("")
+	return n.ImageRepository, err
+}
+
+// containerRuntime connects kubeadm's container runtime client to the
+// join's CRI socket.
+func (c *clusterInfo) containerRuntime() (phases.ImageRuntime, error) {
+	return connectCRI(c.criSocket)
 }
 
 // connectCRI connects kubeadm's container runtime client to the join's CRI

@@ -498,8 +498,8 @@ func TestJoinCRISocket(t *testing.T) {
 }
 
 // TestClusterImageRepository reads imageRepository from the kubeadm-config
-// ConfigMap the way the phase does on a joined node (kubelet.conf), against
-// a fake apiserver.
+// ConfigMap the way the phase does on a joined node (kubelet.conf) when no
+// address check read it first, against a fake apiserver.
 func TestClusterImageRepository(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -535,8 +535,8 @@ func TestClusterImageRepository(t *testing.T) {
 			if err := os.WriteFile(kubeconfig, []byte(kc), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			d := &clusterAccess{}
-			got, err := d.imageRepository(netip.MustParseAddrPort(seedVIP), kubeconfig)
+			c := &clusterInfo{joinEndpoint: seedVIP, kubeletConf: kubeconfig}
+			got, err := c.imageRepository(netip.MustParseAddrPort(seedVIP))
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tc.wantErr)
@@ -791,5 +791,32 @@ func TestJoinWithoutCredentialsReadsNothing(t *testing.T) {
 	}
 	if _, err := inv.node.ImageRepository(netip.MustParseAddrPort(seedVIP)); !errors.Is(err, phases.ErrNoClusterCredentials) {
 		t.Fatalf("imageRepository read: %v, want ErrNoClusterCredentials without trying discovery", err)
+	}
+}
+
+// With our document in the file, a JoinConfiguration that upstream refuses
+// (or none) goes to upstream at once, without our document: upstream's
+// error, and the node untouched by a phase whose join could not happen.
+func TestJoinOwnDocumentUpstreamRefusesTheRest(t *testing.T) {
+	worker := strings.Replace(joinConfigWithDoc, "- locallb\n", "", 1)
+	for _, tc := range []struct{ name, cfg string }{
+		{"a field of the wrong type", strings.Replace(worker, "skipPhases:", "nodeRegistration: true\nskipPhases:", 1)},
+		{"an unknown version", strings.Replace(worker, "kubeadm.k8s.io/v1beta4", "kubeadm.k8s.io/v1beta9", 1)},
+		{"no JoinConfiguration", worker[strings.Index(worker, "---\n")+4:] + "vip: " + seedVIP + "\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeJoin(t)
+			f.upstreamErr = errors.New("upstream refused the file")
+			err := f.run("join", "--config", writeConfig(t, tc.cfg))
+			if !errors.Is(err, f.upstreamErr) || !f.upstreamRan {
+				t.Fatalf("error %v (upstream ran %v), want upstream's", err, f.upstreamRan)
+			}
+			if f.touched(t) || len(f.backends) != 0 || len(f.networkingVia) != 0 || f.out.Len() != 0 {
+				t.Errorf("node touched %v, kernel opened %v, cluster read through %q, output %q: our phase ran before upstream's error", f.touched(t), f.backends, f.networkingVia, f.out)
+			}
+			if strings.Contains(f.upstreamCfg, locallbconfig.Kind) {
+				t.Errorf("upstream got our document:\n%s", f.upstreamCfg)
+			}
+		})
 	}
 }

@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/spf13/pflag"
-
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/clientcmd"
@@ -31,48 +29,51 @@ import (
 // upstream's five-minute discovery timeout, before the next is tried.
 const checkDiscoveryTimeout = 30 * time.Second
 
-// clusterNetworking returns the phase's hook that reads the cluster's
-// subnets from the kubeadm-config ConfigMap (which upstream lets bootstrap
-// tokens and nodes read) through via, the same way upstream's join reads
-// it later: with the kubelet's credentials when the node has joined,
+// networking reads the cluster's subnets and imageRepository from the
+// kubeadm-config ConfigMap (which upstream lets bootstrap tokens and nodes
+// read) through via ("" is the join endpoint), the same way upstream's join
+// reads it later: with the kubelet's credentials when the node has joined,
 // otherwise with the discovery flags or file (token discovery with CA
-// pinning, or a discovery file) aimed at via.
+// pinning, or a discovery file) aimed at via. A read that succeeds is kept
+// for imageRepository.
 //
 // Aimed at a master, the connection's TLS server name stays the cluster
 // endpoint's host, which the apiserver certificate lists, so a master
 // address that is not in the certificate still works (as it does behind
 // the load balancer).
-func clusterNetworking(fs *pflag.FlagSet, cfgPath, joinEndpoint, kubeletConf, tempDir string) func(via string) (phases.Networking, error) {
-	return func(via string) (phases.Networking, error) {
-		kc, err := kubeletKubeconfig(kubeletConf)
-		if err != nil {
-			return phases.Networking{}, err
-		}
-		if kc == nil && cfgPath == "" && flagString(fs, flagToken) == "" && flagString(fs, flagDiscToken) == "" && flagString(fs, flagDiscFile) == "" {
-			return phases.Networking{}, phases.ErrNoClusterCredentials
-		}
-		if kc == nil {
-			if kc, err = bootstrapKubeconfig(fs, cfgPath, joinEndpoint, via, tempDir); err != nil {
-				return phases.Networking{}, err
-			}
-		}
-		if via != "" {
-			if err := aimAt(kc, via); err != nil {
-				return phases.Networking{}, err
-			}
-		}
-		client, err := kubeconfigutil.ToClientSet(kc)
-		if err != nil {
-			return phases.Networking{}, err
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), checkDiscoveryTimeout)
-		defer cancel()
-		cm, err := client.CoreV1().ConfigMaps(metav1.NamespaceSystem).Get(ctx, kubeadmconstants.KubeadmConfigConfigMap, metav1.GetOptions{})
-		if err != nil {
-			return phases.Networking{}, fmt.Errorf("reading the %s ConfigMap: %w", kubeadmconstants.KubeadmConfigConfigMap, err)
-		}
-		return decodeNetworking(cm.Data[kubeadmconstants.ClusterConfigurationConfigMapKey])
+func (c *clusterInfo) networking(via string) (phases.Networking, error) {
+	kc, err := kubeletKubeconfig(c.kubeletConf)
+	if err != nil {
+		return phases.Networking{}, err
 	}
+	if kc == nil && c.cfgPath == "" && flagString(c.fs, flagToken) == "" && flagString(c.fs, flagDiscToken) == "" && flagString(c.fs, flagDiscFile) == "" {
+		return phases.Networking{}, phases.ErrNoClusterCredentials
+	}
+	if kc == nil {
+		if kc, err = c.bootstrapKubeconfig(via); err != nil {
+			return phases.Networking{}, err
+		}
+	}
+	if via != "" {
+		if err := aimAt(kc, via); err != nil {
+			return phases.Networking{}, err
+		}
+	}
+	client, err := kubeconfigutil.ToClientSet(kc)
+	if err != nil {
+		return phases.Networking{}, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), checkDiscoveryTimeout)
+	defer cancel()
+	cm, err := client.CoreV1().ConfigMaps(metav1.NamespaceSystem).Get(ctx, kubeadmconstants.KubeadmConfigConfigMap, metav1.GetOptions{})
+	if err != nil {
+		return phases.Networking{}, fmt.Errorf("reading the %s ConfigMap: %w", kubeadmconstants.KubeadmConfigConfigMap, err)
+	}
+	n, err := decodeNetworking(cm.Data[kubeadmconstants.ClusterConfigurationConfigMapKey])
+	if err == nil {
+		c.read = &n
+	}
+	return n, err
 }
 
 // decodeNetworking decodes a stored ClusterConfiguration with upstream's
@@ -106,9 +107,10 @@ func kubeletKubeconfig(path string) (*clientcmdapi.Config, error) {
 
 // bootstrapKubeconfig runs upstream's discovery aimed at via (the
 // bootstrap-token endpoint, or a copy of the discovery file whose server is
-// via) and returns the TLS-bootstrap kubeconfig it yields.
-func bootstrapKubeconfig(fs *pflag.FlagSet, cfgPath, joinEndpoint, via, tempDir string) (*clientcmdapi.Config, error) {
-	cfg, err := loadJoinConfiguration(fs, cfgPath, joinEndpoint)
+// via; "" keeps the join's) and returns the TLS-bootstrap kubeconfig it
+// yields.
+func (c *clusterInfo) bootstrapKubeconfig(via string) (*clientcmdapi.Config, error) {
+	cfg, err := loadJoinConfiguration(c.fs, c.cfgPath, c.joinEndpoint)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +132,7 @@ func bootstrapKubeconfig(fs *pflag.FlagSet, cfgPath, joinEndpoint, via, tempDir 
 			if err := aimAt(kc, via); err != nil {
 				return nil, err
 			}
-			dir, err := os.MkdirTemp(tempDir, "kubeadm-locallb-discovery-")
+			dir, err := os.MkdirTemp(c.tempDir, "kubeadm-locallb-discovery-")
 			if err != nil {
 				return nil, err
 			}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -112,11 +113,12 @@ func TestClusterNetworkingThroughAMaster(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fs := joinFlagSet(t, tc.args...)
-			read := clusterNetworking(fs, "", "10.103.97.2:6443", filepath.Join(t.TempDir(), "kubelet.conf"), t.TempDir())
-			n, err := read(srv.via())
+			c := &clusterInfo{fs: fs, joinEndpoint: "10.103.97.2:6443", kubeletConf: filepath.Join(t.TempDir(), "kubelet.conf"), tempDir: t.TempDir()}
+			n, err := c.networking(srv.via())
 			if err != nil {
 				t.Fatal(err)
 			}
+			reads := len(srv.seen("/api/v1/namespaces/kube-system/configmaps/kubeadm-config"))
 			// The stored config is decoded with upstream's defaults, as its join sees it.
 			if n != (phases.Networking{ServiceSubnet: "10.96.0.0/14", PodSubnet: "100.64.0.0/10", ImageRepository: "registry.k8s.io"}) {
 				t.Errorf("networking %+v", n)
@@ -126,12 +128,20 @@ func TestClusterNetworkingThroughAMaster(t *testing.T) {
 			if got := srv.seen("/api/v1/namespaces/kube-system/configmaps/kubeadm-config"); len(got) == 0 || got[len(got)-1] != "Bearer "+testTokenID+"."+testTokenSecret {
 				t.Errorf("kubeadm-config read with %q, want the bootstrap token", got)
 			}
+			// The same read serves the lvscare image: the cluster is not asked again.
+			if repo, err := c.imageRepository(netip.MustParseAddrPort("10.103.97.2:6443")); err != nil || repo != "registry.k8s.io" {
+				t.Errorf("imageRepository after the read = %q, %v", repo, err)
+			}
+			if got := len(srv.seen("/api/v1/namespaces/kube-system/configmaps/kubeadm-config")); got != reads {
+				t.Errorf("kubeadm-config read %d times, want once", got)
+			}
 		})
 	}
 
 	t.Run("wrong CA pin", func(t *testing.T) {
 		fs := joinFlagSet(t, "--token", testTokenID+"."+testTokenSecret, "--discovery-token-ca-cert-hash", "sha256:"+strings.Repeat("0", 64))
-		if _, err := clusterNetworking(fs, "", "10.103.97.2:6443", "", t.TempDir())(srv.via()); err == nil {
+		c := &clusterInfo{fs: fs, joinEndpoint: "10.103.97.2:6443", tempDir: t.TempDir()}
+		if _, err := c.networking(srv.via()); err == nil {
 			t.Error("discovery with a wrong CA pin must fail")
 		}
 	})
@@ -150,7 +160,8 @@ func TestClusterNetworkingThroughAMaster(t *testing.T) {
 		// "localhost" is not in the certificate: the connection must keep
 		// the kubeconfig's host (example.com) as the TLS server name.
 		via := strings.Replace(srv.via(), "127.0.0.1", "localhost", 1)
-		n, err := clusterNetworking(joinFlagSet(t), "", "10.103.97.2:6443", p, t.TempDir())(via)
+		c := &clusterInfo{fs: joinFlagSet(t), joinEndpoint: "10.103.97.2:6443", kubeletConf: p, tempDir: t.TempDir()}
+		n, err := c.networking(via)
 		if err != nil || n.ServiceSubnet != "10.96.0.0/14" {
 			t.Fatalf("%+v %v", n, err)
 		}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	kubeadmutil "k8s.io/kubernetes/cmd/kubeadm/app/util"
+
 	"github.com/sealkube/kubeadm/app/legacyconfig"
 )
 
@@ -70,6 +72,12 @@ func convertConfigFlag(cmd *cobra.Command, flag string, inv *joinInvocation, err
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil // upstream reports it, in its words
+	}
+	if _, err := kubeadmutil.SplitConfigDocuments(data); err != nil {
+		// Nothing to convert in a file upstream cannot even split:
+		// upstream reports it in its words (and the init and join
+		// extensions, when it holds our document, in ours).
+		return nil, nil
 	}
 	res, err := legacyconfig.Convert(data)
 	if err != nil {

@@ -5,6 +5,8 @@
 package locallbconfig
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -156,11 +158,22 @@ type File struct {
 	Others []Document
 }
 
+// Mentions reports whether data names our API group or kind anywhere: a
+// file (or document) that does is ours to parse, even when it is
+// malformed, so the error names our document; any other file is
+// upstream's to refuse in its own words.
+func Mentions(data []byte) bool {
+	return bytes.Contains(data, []byte(Group)) || bytes.Contains(data, []byte(Kind))
+}
+
 // Parse splits data into documents and decodes ours strictly: unknown or
 // duplicate fields are errors that name the field.
 func Parse(path string, data []byte) (*File, error) {
 	f := &File{Path: path}
 	docs, err := yamldocs.Split(data)
+	if de := (*yamldocs.DocError)(nil); errors.As(err, &de) && Mentions(de.Raw) {
+		return nil, fmt.Errorf("%s: the %s document (document %d of the file) is not valid YAML: %w", path, Kind, de.Index, de.Err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

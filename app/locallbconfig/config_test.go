@@ -26,6 +26,9 @@ func TestParse(t *testing.T) {
 		{"our kind, other group", "apiVersion: kubeadm.k8s.io/v1beta4\nkind: LocalLoadBalancerConfiguration\n", nil, 0, "this kubeadm knows apiVersion locallb.sealkube.io/v1alpha1"},
 		{"our group, other kind", "apiVersion: locallb.sealkube.io/v1alpha1\nkind: Balancer\n", nil, 0, `kind "Balancer"`},
 		{"twice", Example + "---\n" + Example, nil, 0, "more than one"},
+		{"our document not YAML", "apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\n---\napiVersion: locallb.sealkube.io/v1alpha1\nkind: LocalLoadBalancerConfiguration\nmasters: [10.0.0.1\n", nil, 0,
+			"the LocalLoadBalancerConfiguration document (document 2 of the file) is not valid YAML: error converting YAML to JSON"},
+		{"another document not YAML", "apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ndiscovery: [\n---\n" + Example, nil, 0, "document 1 of the file is not valid YAML"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

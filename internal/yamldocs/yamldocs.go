@@ -22,11 +22,29 @@ type Doc struct {
 	Raw []byte
 }
 
-// Split returns the documents of data that are not empty, in order.
+// DocError is a document that is not valid YAML. Raw lets the caller tell
+// whose document it is, to name it.
+type DocError struct {
+	// Index counts the file's documents from 1: what lies between two
+	// "---" separators, blank documents included (nothing between two
+	// adjacent separators is no document).
+	Index int
+	Raw   []byte
+	Err   error
+}
+
+func (e *DocError) Error() string {
+	return fmt.Sprintf("document %d of the file is not valid YAML: %v", e.Index, e.Err)
+}
+
+func (e *DocError) Unwrap() error { return e.Err }
+
+// Split returns the documents of data that are not empty, in order. A
+// document that is not valid YAML is a *DocError.
 func Split(data []byte) ([]Doc, error) {
 	var docs []Doc
 	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
-	for {
+	for i := 1; ; i++ {
 		raw, err := r.Read()
 		if errors.Is(err, io.EOF) {
 			return docs, nil
@@ -39,15 +57,17 @@ func Split(data []byte) ([]Doc, error) {
 		}
 		var tm metav1.TypeMeta
 		if err := yaml.Unmarshal(raw, &tm); err != nil {
-			return nil, fmt.Errorf("a document is not valid YAML: %w", err)
+			return nil, &DocError{Index: i, Raw: raw, Err: err}
 		}
 		docs = append(docs, Doc{TypeMeta: tm, Raw: raw})
 	}
 }
 
-// Join is the file of the documents raws, separated by "---".
+// Join is the file of the documents raws, separated by "---"; never nil,
+// so a file with no documents left is still a file (callers tell "no
+// copy" by nil).
 func Join(raws ...[]byte) []byte {
-	var b bytes.Buffer
+	b := bytes.NewBuffer([]byte{})
 	for i, raw := range raws {
 		if i > 0 {
 			b.WriteString("---\n")

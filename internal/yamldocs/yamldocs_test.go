@@ -1,6 +1,7 @@
 package yamldocs
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -15,7 +16,8 @@ func TestSplitJoin(t *testing.T) {
 		{"two documents, bytes kept", "apiVersion: a/v1\nkind: A\nx:   1 # note\n---\napiVersion: b/v1\nkind: B\n", []string{"A", "B"}, "", ""},
 		{"empty documents dropped", "apiVersion: a/v1\nkind: A\n---\n\n---\n", []string{"A"}, "apiVersion: a/v1\nkind: A\n", ""},
 		{"missing final newline", "apiVersion: a/v1\nkind: A", []string{"A"}, "apiVersion: a/v1\nkind: A\n", ""},
-		{"not YAML", "apiVersion: [a\n", nil, "", "a document is not valid YAML"},
+		{"not YAML", "apiVersion: [a\n", nil, "", "document 1 of the file is not valid YAML"},
+		{"third document not YAML", "apiVersion: a/v1\nkind: A\n---\n  \n---\n---\nkind: [\n", nil, "", "document 3 of the file is not valid YAML"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -46,5 +48,25 @@ func TestSplitJoin(t *testing.T) {
 				t.Errorf("Join = %q, want %q", got, want)
 			}
 		})
+	}
+}
+
+func TestJoinNothingIsAnEmptyFile(t *testing.T) {
+	if b := Join(); b == nil || len(b) != 0 {
+		t.Errorf("Join() = %#v, want an empty, non-nil file", b)
+	}
+}
+
+// TestSplitDocError: the error carries the bad document, so a caller can
+// tell whose it is and name it.
+func TestSplitDocError(t *testing.T) {
+	bad := "apiVersion: b/v1\nkind: B\nx: [\n"
+	_, err := Split([]byte("apiVersion: a/v1\nkind: A\n---\n" + bad))
+	var de *DocError
+	if !errors.As(err, &de) {
+		t.Fatalf("error %v (%T), want a *DocError", err, err)
+	}
+	if de.Index != 2 || string(de.Raw) != bad || de.Err == nil {
+		t.Errorf("DocError{Index: %d, Raw: %q, Err: %v}, want document 2 %q with the YAML error", de.Index, de.Raw, de.Err, bad)
 	}
 }
