@@ -118,8 +118,8 @@ func TestMalformedConfigErrorsAreUpstreams(t *testing.T) {
 				want := upstream()
 
 				var out, errOut bytes.Buffer
-				host := Host{Node: phases.Node{Out: &out, OpenKernel: func(b locallb.Backend) (phases.Kernel, error) {
-					return phases.Kernel{}, fmt.Errorf("the test must not open the kernel (%s)", b)
+				host := Host{Node: phases.Node{Out: &out, OpenKernel: func(b locallb.Backend) (phases.KernelHandles, error) {
+					return phases.KernelHandles{}, fmt.Errorf("the test must not open the kernel (%s)", b)
 				}}, TempDir: t.TempDir()}
 				ours, err := newCommand(strings.NewReader(""), &out, &errOut, host)
 				if err != nil {

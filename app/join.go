@@ -159,6 +159,13 @@ func extendJoin(root *cobra.Command, host Host) error {
 			}
 			return err
 		}
+		// Only now does the kubelet run the pod the phase wrote. Its
+		// failure to start is a warning, not an undo: the node has
+		// joined through the virtual server, which still forwards to
+		// every master without the health checker.
+		if err := changes.CheckCareStarted(); err != nil {
+			fmt.Fprintf(inv.node.Out, "[locallb] WARNING: %v\n", err)
+		}
 		return nil
 	}
 
@@ -480,6 +487,8 @@ func prepareJoin(cmd *cobra.Command, args []string, lb joinFlags, host Host) (*j
 		criSocket:    inv.criSocket,
 	}
 	cluster.attach(&inv.node)
+	// The phase asks the same runtime as the join about the lvscare pod.
+	inv.node.CRISocket = inv.criSocket
 	if inv.cfg.ControlPlane {
 		if a, ok := resolveAdvertise(inv.advertise); ok {
 			what := "this node's advertise address, " + inv.advertiseWhere

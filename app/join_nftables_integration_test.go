@@ -249,6 +249,10 @@ func scenarioKubeadm(t *testing.T, out *bytes.Buffer) (node phases.Node, run fun
 	node.StatePath = filepath.Join(dir, "state.json")
 	node.ModulesLoadPath = filepath.Join(dir, "modules-load.conf")
 	node.KubeletKubeconfig = filepath.Join(dir, "kubelet.conf")
+	// No container runtime in this test: nothing runs the lvscare pod,
+	// so the quiet watch after a removal need not outlast public
+	// lvscare's 5 s tick.
+	node.CareRuntime, node.CareQuiet = nil, time.Second
 	node.ClusterNetworking = func(string) (phases.Networking, error) {
 		return phases.Networking{ServiceSubnet: "10.96.0.0/16"}, nil
 	}
