@@ -19,7 +19,9 @@ func fillConntrack(t testing.TB, ns netns.NsHandle, n int) {
 	t.Helper()
 	h, err := netlink.NewHandleAt(ns, unix.NETLINK_NETFILTER)
 	if err != nil {
-		t.Fatal(err)
+		// The VM's kernel has no nfnetlink loaded (EPROTONOSUPPORT);
+		// the host runs this test.
+		testenvSkipConntrack(t, 0, err)
 	}
 	defer h.Close()
 	server := net.ParseIP("10.253.255.1").To4()
