@@ -2,14 +2,14 @@ package masters
 
 import (
 	"context"
-	"fmt"
 
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/rest"
+
+	"github.com/sealkube/kubeadm/internal/kubeclient"
 )
 
 // SliceClient reads EndpointSlices in namespace default: what the Watcher
@@ -25,20 +25,9 @@ type SliceClient interface {
 // clients register every API group of k8s.io/api (their scheme package), which
 // made the daemon's binary 26 MB instead of 16 MB when measured.
 func NewSliceClient(cfg *rest.Config) (SliceClient, error) {
-	scheme := runtime.NewScheme()
-	if err := discoveryv1.AddToScheme(scheme); err != nil {
-		return nil, fmt.Errorf("registering discovery/v1: %w", err)
-	}
-	c := rest.CopyConfig(cfg)
-	c.GroupVersion = &discoveryv1.SchemeGroupVersion
-	c.APIPath = "/apis"
-	c.NegotiatedSerializer = serializer.NewCodecFactory(scheme).WithoutConversion()
-	if c.UserAgent == "" {
-		c.UserAgent = rest.DefaultKubernetesUserAgent()
-	}
-	rc, err := rest.RESTClientFor(c)
+	rc, scheme, err := kubeclient.For(cfg, discoveryv1.SchemeGroupVersion, "/apis", discoveryv1.AddToScheme)
 	if err != nil {
-		return nil, fmt.Errorf("making a client for %s: %w", cfg.Host, err)
+		return nil, err
 	}
 	return &restSlices{c: rc, params: runtime.NewParameterCodec(scheme)}, nil
 }

@@ -19,10 +19,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
+
+	"github.com/sealkube/kubeadm/internal/kubeclient"
 )
 
 // ConditionType is the Node condition the care daemon keeps.
@@ -144,20 +144,9 @@ type API interface {
 // daemon runs on every node, and client-go's typed clientset would link
 // every API group into it (about 10 MB more).
 func NewRESTAPI(cfg *rest.Config) (API, error) {
-	scheme := runtime.NewScheme()
-	if err := corev1.AddToScheme(scheme); err != nil {
-		return nil, fmt.Errorf("registering core/v1: %w", err)
-	}
-	c := rest.CopyConfig(cfg)
-	c.GroupVersion = &corev1.SchemeGroupVersion
-	c.APIPath = "/api"
-	c.NegotiatedSerializer = serializer.NewCodecFactory(scheme).WithoutConversion()
-	if c.UserAgent == "" {
-		c.UserAgent = rest.DefaultKubernetesUserAgent()
-	}
-	rc, err := rest.RESTClientFor(c)
+	rc, _, err := kubeclient.For(cfg, corev1.SchemeGroupVersion, "/api", corev1.AddToScheme)
 	if err != nil {
-		return nil, fmt.Errorf("making a client for %s: %w", cfg.Host, err)
+		return nil, err
 	}
 	return restAPI{rc}, nil
 }
